@@ -1,0 +1,153 @@
+/**
+ * HDU navigation: read headers one block at a time, step over data units, and find the image
+ * HDU the user asked for (by index, by EXTNAME[,EXTVER], or the first one holding an image).
+ */
+import { FitsError, truncatedHeader } from "./errors.js";
+import { FitsHeader, HeaderParser } from "./header.js";
+import { describeHdu, type HduInfo } from "./hdu-info.js";
+import type { ByteSource } from "./source.js";
+import { BLOCK } from "./writer.js";
+
+export interface Hdu {
+  /** 0 for the primary HDU, 1 for the first extension, … */
+  readonly index: number;
+  readonly header: FitsHeader;
+  readonly info: HduInfo;
+  /** Byte offset of the header in the (decompressed) file. */
+  readonly headerStart: number;
+  /** Byte offset of the data unit. */
+  readonly dataStart: number;
+}
+
+/** Which HDU to use: an index (0 = primary), or an EXTNAME with an optional EXTVER. */
+export type HduSelector = number | { extname: string; extver?: number };
+
+const SIGNATURES = ["SIMPLE  =", "XTENSION="];
+
+/** Read the HDU whose header starts at `offset`; undefined at a clean end of file. */
+export async function readHdu(source: ByteSource, offset: number, index: number): Promise<Hdu | undefined> {
+  const parser = new HeaderParser({ file: source.path });
+  const block = new Uint8Array(BLOCK);
+  let position = offset;
+  for (;;) {
+    const got = await source.read(position, BLOCK, block);
+    if (got.length === 0 && position === offset && index > 0) return undefined;
+    if (position === offset) checkSignature(got, index, source.path);
+    if (got.length < BLOCK) {
+      // Some writers leave trailing junk shorter than a block after the last HDU: an extension
+      // must begin with a complete block, so anything else after the primary HDU ends the file.
+      if (index > 0 && position === offset && !startsWith(got, "XTENSION=")) return undefined;
+      throw truncatedHeader(
+        `HDU ${index} header at byte ${offset} ends after ${position - offset + got.length} bytes, before its END card ` +
+          `(headers are whole ${BLOCK}-byte blocks)`,
+        source.path,
+      );
+    }
+    position += BLOCK;
+    if (parser.push(got)) break;
+  }
+  const header = parser.finish();
+  const info = describeHdu(header, { primary: index === 0, file: source.path });
+  return { index, header, info, headerStart: offset, dataStart: position };
+}
+
+function startsWith(bytes: Uint8Array, text: string): boolean {
+  if (bytes.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+function checkSignature(bytes: Uint8Array, index: number, path: string): void {
+  const expected = SIGNATURES[index === 0 ? 0 : 1]!;
+  if (startsWith(bytes, expected)) return;
+  if (index === 0) {
+    const why = bytes.length === 0 ? "the file is empty" : `it does not start with '${expected}'`;
+    throw new FitsError("NOT_FITS", `not a FITS file: ${why}`, path);
+  }
+  // After the primary HDU, anything that is not an extension header is trailing junk: ignore.
+}
+
+/** Offset just past an HDU's (padded) data unit: where the next header starts. */
+export function nextHduOffset(hdu: Hdu): number {
+  return hdu.dataStart + hdu.info.paddedDataBytes;
+}
+
+/** Walk the HDUs in order until `visit` returns true or the file ends. */
+export async function findHdu(source: ByteSource, accept: (hdu: Hdu) => boolean): Promise<Hdu | undefined> {
+  let offset = 0;
+  for (let index = 0; ; index++) {
+    const hdu = await readHdu(source, offset, index);
+    if (hdu === undefined) return undefined;
+    if (accept(hdu)) return hdu;
+    offset = nextHduOffset(hdu);
+    if (source.size !== undefined && offset >= source.size) return undefined;
+  }
+}
+
+const hasImage = (hdu: Hdu): boolean => hdu.info.kind !== "other" && hdu.info.axes.length > 0;
+
+/**
+ * Find the image HDU to convert. Without a selector: the primary HDU if it holds data, else the
+ * first IMAGE extension.
+ */
+export async function selectImageHdu(source: ByteSource, selector?: HduSelector): Promise<Hdu> {
+  const path = source.path;
+  if (selector === undefined) {
+    const primary = await readHdu(source, 0, 0);
+    if (primary !== undefined && hasImage(primary)) return primary;
+    const found = await findHdu(source, (hdu) => hdu.index > 0 && hdu.info.kind === "image" && hasImage(hdu));
+    if (found === undefined) throw new FitsError("NO_IMAGE", "no image data: the primary HDU is empty and no IMAGE extension holds data", path);
+    return found;
+  }
+  if (typeof selector === "number") {
+    if (!Number.isInteger(selector) || selector < 0) throw new FitsError("HDU_NOT_FOUND", `invalid HDU index ${selector}`, path);
+    let count = 0;
+    const found = await findHdu(source, (hdu) => {
+      count = hdu.index + 1;
+      return hdu.index === selector;
+    });
+    if (found === undefined) throw new FitsError("HDU_NOT_FOUND", `HDU ${selector} not found (the file has ${count} HDU${count === 1 ? "" : "s"})`, path);
+    return requireImage(found, path);
+  }
+  const name = selector.extname.trim().toUpperCase();
+  const found = await findHdu(
+    source,
+    (hdu) =>
+      hdu.info.extname !== undefined &&
+      hdu.info.extname.trim().toUpperCase() === name &&
+      (selector.extver === undefined || hdu.info.extver === selector.extver),
+  );
+  const label = selector.extver === undefined ? name : `${name},${selector.extver}`;
+  if (found === undefined) throw new FitsError("HDU_NOT_FOUND", `no HDU with EXTNAME ${label}`, path);
+  return requireImage(found, path);
+}
+
+function requireImage(hdu: Hdu, path: string): Hdu {
+  if (hdu.info.kind === "other") {
+    throw new FitsError("NO_IMAGE", `HDU ${hdu.index} is a ${hdu.info.xtension ?? "non-image"} extension, not an image`, path);
+  }
+  if (!hasImage(hdu)) throw new FitsError("NO_IMAGE", `HDU ${hdu.index} holds no data (NAXIS = 0)`, path);
+  return hdu;
+}
+
+/**
+ * Split a cfitsio-style extension suffix off a path: `f.fits[1]`, `f.fits[SCI]`, `f.fits[SCI,2]`.
+ * Returns the path unchanged when it has no suffix.
+ */
+export function parseHduSuffix(spec: string): { path: string; selector?: HduSelector } {
+  const match = /^(.*)\[([^\[\]]+)\]$/.exec(spec);
+  if (match === null) return { path: spec };
+  const [, path, inner] = match as unknown as [string, string, string];
+  return { path, selector: parseHduSelector(inner) };
+}
+
+/** An HDU selector from text: a number, `NAME` or `NAME,VER`. */
+export function parseHduSelector(text: string): HduSelector {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const [name, ver, ...rest] = trimmed.split(",").map((s) => s.trim());
+  if (rest.length > 0 || name === undefined || name === "" || (ver !== undefined && !/^\d+$/.test(ver))) {
+    throw new FitsError("HDU_NOT_FOUND", `invalid HDU selector '[${text}]' (use [N], [EXTNAME] or [EXTNAME,EXTVER])`);
+  }
+  return ver === undefined ? { extname: name } : { extname: name, extver: Number(ver) };
+}

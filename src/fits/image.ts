@@ -1,0 +1,225 @@
+/**
+ * A FITS image opened for reading: its header, its shape in the schema's terms, and reads of
+ * planes, ranges of planes and tiles, delivered as float32 with BSCALE/BZERO/BLANK applied.
+ * Nothing is read before it is asked for, and no buffer is sized by the header before the file
+ * has been checked to hold that much data.
+ */
+import { existsSync } from "node:fs";
+import { decodeToFloat32, type Scaling } from "../kernels/byte-order.js";
+import { FitsError, truncatedData } from "./errors.js";
+import type { FitsHeader } from "./header.js";
+import type { HduInfo } from "./hdu-info.js";
+import { parseHduSuffix, selectImageHdu, type Hdu, type HduSelector } from "./hdu.js";
+import { openSource, type ByteSource } from "./source.js";
+
+/** The image's shape in the schema's terms (FITS order: width = NAXIS1 fastest). */
+export interface ImageShape {
+  /** Number of axes kept: 2, 3 or 4 (degenerate axes beyond the fourth dropped). */
+  readonly naxis: 2 | 3 | 4;
+  readonly width: number;
+  readonly height: number;
+  readonly depth: number;
+  readonly stokes: number;
+}
+
+export interface OpenOptions {
+  /** The HDU to read; overrides a `[..]` suffix of the path. */
+  hdu?: HduSelector;
+}
+
+/** Bytes read from the file per request when streaming planes. */
+const READ_CHUNK = 8 << 20;
+
+export class FitsImage {
+  readonly path: string;
+  readonly hdu: Hdu;
+  readonly shape: ImageShape;
+  readonly scaling: Scaling;
+  readonly #source: ByteSource;
+  readonly #bytesPerValue: number;
+  #scratch: Uint8Array | undefined;
+
+  private constructor(source: ByteSource, hdu: Hdu, shape: ImageShape) {
+    this.path = source.path;
+    this.#source = source;
+    this.hdu = hdu;
+    this.shape = shape;
+    this.#bytesPerValue = Math.abs(hdu.info.bitpix) / 8;
+    this.scaling = { bscale: hdu.info.bscale, bzero: hdu.info.bzero, blank: hdu.info.blank };
+  }
+
+  /**
+   * Open `spec` (a path, optionally with a cfitsio-style suffix `[1]`, `[SCI]`, `[SCI,2]`),
+   * find its image HDU and check that the file is long enough for its data.
+   */
+  static async open(spec: string, options: OpenOptions = {}): Promise<FitsImage> {
+    let path = spec;
+    let selector = options.hdu;
+    if (!existsSync(spec)) {
+      const parsed = parseHduSuffix(spec);
+      path = parsed.path;
+      selector ??= parsed.selector;
+    }
+    const source = await openSource(path);
+    try {
+      const hdu = await selectImageHdu(source, selector);
+      const shape = imageShape(hdu.info, path);
+      const end = hdu.dataStart + hdu.info.dataBytes;
+      if (source.size !== undefined && end > source.size) {
+        throw truncatedData(hdu.info.dataBytes, Math.max(0, source.size - hdu.dataStart), path);
+      }
+      return new FitsImage(source, hdu, shape);
+    } catch (error) {
+      await source.close();
+      if (error instanceof FitsError) error.withFile(path);
+      throw error;
+    }
+  }
+
+  get header(): FitsHeader {
+    return this.hdu.header;
+  }
+
+  get info(): HduInfo {
+    return this.hdu.info;
+  }
+
+  get compressed(): boolean {
+    return this.#source.compressed;
+  }
+
+  /** Values in one plane (width × height). */
+  get planeSize(): number {
+    return this.shape.width * this.shape.height;
+  }
+
+  /** Number of planes: depth × stokes. Plane p holds channel p % depth of stokes ⌊p / depth⌋. */
+  get planeCount(): number {
+    return this.shape.depth * this.shape.stokes;
+  }
+
+  /** Bytes of data in the file for one plane. */
+  get planeBytes(): number {
+    return this.planeSize * this.#bytesPerValue;
+  }
+
+  /**
+   * Read `count` planes starting at plane `first` into `out` (at `outOffset`), as float32 in
+   * raster order, planes one after another.
+   */
+  async readPlanes(first: number, count: number, out?: Float32Array, outOffset = 0): Promise<Float32Array> {
+    this.#checkPlanes(first, count);
+    const total = count * this.planeSize;
+    const target = out ?? new Float32Array(total);
+    if (target.length - outOffset < total) throw new RangeError("readPlanes: output array too small");
+    await this.#readValues(first * this.planeSize, total, target, outOffset);
+    return target;
+  }
+
+  /** Read one plane: channel `channel` of stokes `stokes`. */
+  readPlane(channel: number, stokes = 0, out?: Float32Array): Promise<Float32Array> {
+    return this.readPlanes(stokes * this.shape.depth + channel, 1, out);
+  }
+
+  /**
+   * Read a tile: the window x0..x0+w-1, y0..y0+h-1 of planes first..first+count-1, into `out`
+   * as [plane][y][x] (x fastest).
+   */
+  async readTile(
+    tile: { x: number; y: number; width: number; height: number; firstPlane: number; planeCount: number },
+    out?: Float32Array,
+  ): Promise<Float32Array> {
+    const { x, y, width: w, height: h, firstPlane, planeCount } = tile;
+    const { width, height } = this.shape;
+    if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) {
+      throw new RangeError(`readTile: window ${x},${y} ${w}x${h} outside the ${width}x${height} plane`);
+    }
+    this.#checkPlanes(firstPlane, planeCount);
+    const target = out ?? new Float32Array(w * h * planeCount);
+    if (target.length < w * h * planeCount) throw new RangeError("readTile: output array too small");
+    if (w === width) {
+      // Whole rows: one contiguous run per plane.
+      for (let p = 0; p < planeCount; p++) {
+        await this.#readValues((firstPlane + p) * this.planeSize + y * width, w * h, target, p * w * h);
+      }
+      return target;
+    }
+    const bpv = this.#bytesPerValue;
+    const bandBytes = h * width * bpv;
+    const band = this.#scratchOf(bandBytes);
+    for (let p = 0; p < planeCount; p++) {
+      const start = ((firstPlane + p) * this.planeSize + y * width) * bpv;
+      await this.#readExact(start, bandBytes, band);
+      for (let row = 0; row < h; row++) {
+        const from = (row * width + x) * bpv;
+        decodeToFloat32(band.subarray(from, from + w * bpv), this.info.bitpix, w, target, (p * h + row) * w, this.scaling);
+      }
+    }
+    return target;
+  }
+
+  async close(): Promise<void> {
+    this.#scratch = undefined;
+    await this.#source.close();
+  }
+
+  #checkPlanes(first: number, count: number): void {
+    if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > this.planeCount) {
+      throw new RangeError(`planes ${first}..${first + count - 1} outside 0..${this.planeCount - 1}`);
+    }
+  }
+
+  #scratchOf(bytes: number): Uint8Array {
+    if (this.#scratch === undefined || this.#scratch.length < bytes) this.#scratch = new Uint8Array(bytes);
+    return this.#scratch.subarray(0, bytes);
+  }
+
+  /** Decode `count` values starting at value index `firstValue` of the data unit. */
+  async #readValues(firstValue: number, count: number, out: Float32Array, outOffset: number): Promise<void> {
+    const bpv = this.#bytesPerValue;
+    const perChunk = Math.max(1, Math.floor(READ_CHUNK / bpv));
+    const scratch = this.#scratchOf(Math.min(count, perChunk) * bpv);
+    for (let done = 0; done < count; ) {
+      const n = Math.min(perChunk, count - done);
+      const bytes = scratch.subarray(0, n * bpv);
+      await this.#readExact((firstValue + done) * bpv, n * bpv, bytes);
+      decodeToFloat32(bytes, this.info.bitpix, n, out, outOffset + done, this.scaling);
+      done += n;
+    }
+  }
+
+  /** Read exactly `length` bytes at `offset` of the data unit, or report the truncation. */
+  async #readExact(offset: number, length: number, into: Uint8Array): Promise<void> {
+    const got = await this.#source.read(this.hdu.dataStart + offset, length, into);
+    if (got.length < length) throw truncatedData(this.info.dataBytes, offset + got.length, this.path);
+  }
+}
+
+/** The schema's shape of an image HDU, or a clear refusal. */
+export function imageShape(info: HduInfo, path?: string): ImageShape {
+  const axes = info.axes;
+  const n = axes.length;
+  if (n < 2) {
+    throw new FitsError("UNSUPPORTED_NAXIS", `NAXIS = ${n} is not supported: an image needs 2 to 4 axes`, path);
+  }
+  if (n > 4) {
+    const extra = axes.slice(4).findIndex((length) => length !== 1);
+    if (extra >= 0) {
+      throw new FitsError(
+        "UNSUPPORTED_NAXIS",
+        `NAXIS = ${n} is not supported: axes beyond the fourth must have length 1, but NAXIS${extra + 5} = ${axes[extra + 4]}`,
+        path,
+      );
+    }
+  }
+  const zero = axes.findIndex((length) => length === 0);
+  if (zero >= 0) throw new FitsError("NO_IMAGE", `the image has no pixels (NAXIS${zero + 1} = 0)`, path);
+  const naxis = Math.min(n, 4) as 2 | 3 | 4;
+  return {
+    naxis,
+    width: axes[0]!,
+    height: axes[1]!,
+    depth: naxis >= 3 ? axes[2]! : 1,
+    stokes: naxis === 4 ? axes[3]! : 1,
+  };
+}
