@@ -126,4 +126,4 @@ function writeSample(name, naxes, seed, { gzip = false } = {}) {
 writeSample("sample-image.fits", [300, 200], 1);
 writeSample("sample-cube.fits", [200, 150, 16], 2);
 writeSample("sample-stokes.fits", [140, 130, 6, 4], 3);
-writeSample("sample-cube.fits.gz", [200, 150, 16], 2, { gzip: true });
+writeSample("sample-small-cube.fits.gz", [100, 80, 8], 4, { gzip: true });
