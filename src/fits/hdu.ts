@@ -32,11 +32,13 @@ export async function readHdu(source: ByteSource, offset: number, index: number)
   for (;;) {
     const got = await source.read(position, BLOCK, block);
     if (got.length === 0 && position === offset && index > 0) return undefined;
-    if (position === offset) checkSignature(got, index, source.path);
+    if (position === offset) {
+      checkSignature(got, index, source.path);
+      // After the primary HDU, bytes that do not start an extension header are trailing junk
+      // (zero padding, a partial copy, ...): the file ends here, whatever their length.
+      if (index > 0 && !startsWith(got, "XTENSION=")) return undefined;
+    }
     if (got.length < BLOCK) {
-      // Some writers leave trailing junk shorter than a block after the last HDU: an extension
-      // must begin with a complete block, so anything else after the primary HDU ends the file.
-      if (index > 0 && position === offset && !startsWith(got, "XTENSION=")) return undefined;
       throw truncatedHeader(
         `HDU ${index} header at byte ${offset} ends after ${position - offset + got.length} bytes, before its END card ` +
           `(headers are whole ${BLOCK}-byte blocks)`,
@@ -85,19 +87,23 @@ export async function findHdu(source: ByteSource, accept: (hdu: Hdu) => boolean)
 }
 
 const hasImage = (hdu: Hdu): boolean => hdu.info.kind !== "other" && hdu.info.axes.length > 0;
+/** An image HDU with at least one pixel (cfitsio's "significant data": NAXIS > 0, every NAXISn > 0). */
+const hasPixels = (hdu: Hdu): boolean => hasImage(hdu) && hdu.info.axes.every((n) => n > 0);
 
 /**
  * Find the image HDU to convert. Without a selector: the primary HDU if it holds data, else the
- * first IMAGE extension.
+ * first IMAGE extension that holds data (an HDU with an axis of length 0 holds none).
  */
 export async function selectImageHdu(source: ByteSource, selector?: HduSelector): Promise<Hdu> {
   const path = source.path;
   if (selector === undefined) {
     const primary = await readHdu(source, 0, 0);
+    if (primary !== undefined && hasPixels(primary)) return primary;
+    const found = await findHdu(source, (hdu) => hdu.index > 0 && hdu.info.kind === "image" && hasPixels(hdu));
+    if (found !== undefined) return found;
+    // A primary with axes but no pixels: return it so that imageShape names the empty axis.
     if (primary !== undefined && hasImage(primary)) return primary;
-    const found = await findHdu(source, (hdu) => hdu.index > 0 && hdu.info.kind === "image" && hasImage(hdu));
-    if (found === undefined) throw new FitsError("NO_IMAGE", "no image data: the primary HDU is empty and no IMAGE extension holds data", path);
-    return found;
+    throw new FitsError("NO_IMAGE", "no image data: the primary HDU is empty and no IMAGE extension holds data", path);
   }
   if (typeof selector === "number") {
     if (!Number.isInteger(selector) || selector < 0) throw new FitsError("HDU_NOT_FOUND", `invalid HDU index ${selector}`, path);

@@ -38,6 +38,8 @@ export class FitsImage {
   readonly #source: ByteSource;
   readonly #bytesPerValue: number;
   #scratch: Uint8Array | undefined;
+  /** The read in progress: reads share the scratch buffer and the source's position, so they run one at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(source: ByteSource, hdu: Hdu, shape: ImageShape) {
     this.path = source.path;
@@ -56,7 +58,14 @@ export class FitsImage {
     let path = spec;
     let selector = options.hdu;
     if (!existsSync(spec)) {
-      const parsed = parseHduSuffix(spec);
+      let parsed: ReturnType<typeof parseHduSuffix>;
+      try {
+        parsed = parseHduSuffix(spec);
+      } catch (error) {
+        // A malformed `[..]` suffix: name the file part of the spec.
+        if (error instanceof FitsError) error.withFile(spec.slice(0, spec.lastIndexOf("[")));
+        throw error;
+      }
       path = parsed.path;
       selector ??= parsed.selector;
     }
@@ -109,16 +118,24 @@ export class FitsImage {
    */
   async readPlanes(first: number, count: number, out?: Float32Array, outOffset = 0): Promise<Float32Array> {
     this.#checkPlanes(first, count);
+    if (!Number.isInteger(outOffset) || outOffset < 0) throw new RangeError(`readPlanes: bad output offset ${outOffset}`);
     const total = count * this.planeSize;
     const target = out ?? new Float32Array(total);
     if (target.length - outOffset < total) throw new RangeError("readPlanes: output array too small");
-    await this.#readValues(first * this.planeSize, total, target, outOffset);
+    await this.#serial(() => this.#readValues(first * this.planeSize, total, target, outOffset));
     return target;
   }
 
   /** Read one plane: channel `channel` of stokes `stokes`. */
-  readPlane(channel: number, stokes = 0, out?: Float32Array): Promise<Float32Array> {
-    return this.readPlanes(stokes * this.shape.depth + channel, 1, out);
+  async readPlane(channel: number, stokes = 0, out?: Float32Array): Promise<Float32Array> {
+    const { depth, stokes: stokesCount } = this.shape;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= depth) {
+      throw new RangeError(`readPlane: channel ${channel} outside 0..${depth - 1}`);
+    }
+    if (!Number.isInteger(stokes) || stokes < 0 || stokes >= stokesCount) {
+      throw new RangeError(`readPlane: stokes ${stokes} outside 0..${stokesCount - 1}`);
+    }
+    return this.readPlanes(stokes * depth + channel, 1, out);
   }
 
   /**
@@ -131,36 +148,60 @@ export class FitsImage {
   ): Promise<Float32Array> {
     const { x, y, width: w, height: h, firstPlane, planeCount } = tile;
     const { width, height } = this.shape;
-    if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) {
+    const integers = [x, y, w, h].every(Number.isInteger);
+    if (!integers || x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) {
       throw new RangeError(`readTile: window ${x},${y} ${w}x${h} outside the ${width}x${height} plane`);
     }
     this.#checkPlanes(firstPlane, planeCount);
     const target = out ?? new Float32Array(w * h * planeCount);
     if (target.length < w * h * planeCount) throw new RangeError("readTile: output array too small");
+    await this.#serial(() => this.#readTileInto(x, y, w, h, firstPlane, planeCount, target));
+    return target;
+  }
+
+  async #readTileInto(x: number, y: number, w: number, h: number, firstPlane: number, planeCount: number, target: Float32Array): Promise<void> {
+    const { width } = this.shape;
     if (w === width) {
       // Whole rows: one contiguous run per plane.
       for (let p = 0; p < planeCount; p++) {
         await this.#readValues((firstPlane + p) * this.planeSize + y * width, w * h, target, p * w * h);
       }
-      return target;
+      return;
     }
+    // Partial rows: read bands of whole rows (from the window's first column of its first row
+    // to its last column of its last row), at most READ_CHUNK bytes or one row at a time, so
+    // that the scratch buffer does not grow with the tile height times the image width.
     const bpv = this.#bytesPerValue;
-    const bandBytes = h * width * bpv;
-    const band = this.#scratchOf(bandBytes);
+    const rowBytes = width * bpv;
+    const rowsPerBand = Math.max(1, Math.min(h, Math.floor(READ_CHUNK / rowBytes)));
     for (let p = 0; p < planeCount; p++) {
-      const start = ((firstPlane + p) * this.planeSize + y * width) * bpv;
-      await this.#readExact(start, bandBytes, band);
-      for (let row = 0; row < h; row++) {
-        const from = (row * width + x) * bpv;
-        decodeToFloat32(band.subarray(from, from + w * bpv), this.info.bitpix, w, target, (p * h + row) * w, this.scaling);
+      for (let r0 = 0; r0 < h; r0 += rowsPerBand) {
+        const rows = Math.min(rowsPerBand, h - r0);
+        const bandBytes = ((rows - 1) * width + w) * bpv;
+        const band = this.#scratchOf(bandBytes);
+        const start = ((firstPlane + p) * this.planeSize + (y + r0) * width + x) * bpv;
+        await this.#readExact(start, bandBytes, band);
+        for (let row = 0; row < rows; row++) {
+          const from = row * rowBytes;
+          decodeToFloat32(band.subarray(from, from + w * bpv), this.info.bitpix, w, target, (p * h + r0 + row) * w, this.scaling);
+        }
       }
     }
-    return target;
   }
 
+  /** Close the file once the reads already asked for have finished. */
   async close(): Promise<void> {
-    this.#scratch = undefined;
-    await this.#source.close();
+    await this.#serial(async () => {
+      this.#scratch = undefined;
+      await this.#source.close();
+    });
+  }
+
+  /** Run `task` after every read queued before it (whether that read succeeded or failed). */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   #checkPlanes(first: number, count: number): void {
@@ -191,7 +232,13 @@ export class FitsImage {
   /** Read exactly `length` bytes at `offset` of the data unit, or report the truncation. */
   async #readExact(offset: number, length: number, into: Uint8Array): Promise<void> {
     const got = await this.#source.read(this.hdu.dataStart + offset, length, into);
-    if (got.length < length) throw truncatedData(this.info.dataBytes, offset + got.length, this.path);
+    if (got.length < length) {
+      // A read that starts past the end gets nothing: the data's end is then known from the
+      // source's size (known for gzip too once its end has been reached).
+      const size = this.#source.size;
+      const held = got.length > 0 || size === undefined ? offset + got.length : Math.max(0, size - this.hdu.dataStart);
+      throw truncatedData(this.info.dataBytes, Math.min(held, this.info.dataBytes), this.path);
+    }
   }
 }
 

@@ -10,7 +10,10 @@ import { FitsError } from "./errors.js";
 
 export interface ByteSource {
   readonly path: string;
-  /** Size in bytes when known without reading everything (plain files); undefined for gzip. */
+  /**
+   * Size in bytes when known: always for plain files; for gzip only once a read has reached the
+   * end of the decompressed stream (undefined before).
+   */
   readonly size: number | undefined;
   readonly compressed: boolean;
   /**
@@ -39,7 +42,13 @@ export async function openSource(path: string): Promise<ByteSource> {
     throw ioError(path, error);
   }
   const head = new Uint8Array(2);
-  const { bytesRead } = await handle.read(head, 0, 2, 0);
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await handle.read(head, 0, 2, 0));
+  } catch (error) {
+    await handle.close();
+    throw ioError(path, error);
+  }
   if (bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
     await handle.close();
     return new GzipSource(path);
@@ -81,14 +90,19 @@ class FileSource implements ByteSource {
 /** Sequential gzip decompression with a position; going back restarts the stream. */
 class GzipSource implements ByteSource {
   readonly compressed = true;
-  readonly size = undefined;
+  #size: number | undefined; // the decompressed length, once the end has been reached
   #iterator: AsyncIterator<Buffer> | undefined;
   #stream: NodeJS.ReadableStream | undefined;
+  #input: ReturnType<typeof createReadStream> | undefined;
   #pending: Buffer | undefined; // decompressed bytes not yet consumed, starting at #position
   #position = 0;
   #ended = false;
 
   constructor(readonly path: string) {}
+
+  get size(): number | undefined {
+    return this.#size;
+  }
 
   #restart(): void {
     this.#destroy();
@@ -96,6 +110,7 @@ class GzipSource implements ByteSource {
     const input = createReadStream(this.path, { highWaterMark: 1 << 20 });
     input.on("error", (error) => gunzip.destroy(error));
     const stream = input.pipe(gunzip);
+    this.#input = input;
     this.#stream = stream;
     this.#iterator = stream[Symbol.asyncIterator]();
     this.#pending = undefined;
@@ -109,10 +124,15 @@ class GzipSource implements ByteSource {
       const { value, done } = await this.#iterator!.next();
       if (done) {
         this.#ended = true;
+        // Called only once the pending bytes are consumed: the position is the stream's length.
+        this.#size = this.#position;
         return undefined;
       }
       return value;
     } catch (error) {
+      // A failed stream cannot go on: the next read starts again from the beginning (and meets
+      // the same error where the data is corrupt) rather than seeing a short, "clean" end.
+      this.#destroy();
       throw new FitsError("IO", `gzip data is corrupt: ${(error as Error).message}`, this.path);
     }
   }
@@ -148,6 +168,10 @@ class GzipSource implements ByteSource {
   #destroy(): void {
     const stream = this.#stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
     stream?.destroy?.();
+    // Destroying the gunzip stream only unpipes the file stream, which would then stay open,
+    // paused, holding its file descriptor: destroy it too.
+    this.#input?.destroy();
+    this.#input = undefined;
     this.#stream = undefined;
     this.#iterator = undefined;
   }

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { convert } from "../../src/engine/convert.js";
 import { openReader } from "../../src/hdf5/reader.js";
 import { parseHeaderBytes } from "../../src/fits/header.js";
+import type { Shape4 } from "../../src/schema/layout.js";
 import { fitStringToCard, headerAttributes, MAX_CARD_STRING } from "../../src/schema/header-attributes.js";
 import { card, concat, dataBytes, extensionCards, headerBytes, makeCube, primaryCards, tempFolder, valueCard } from "../helpers/fixtures.js";
 
@@ -11,7 +12,7 @@ afterAll(() => tmp.cleanup());
 const converter = { name: "fits2idia-ts", version: "9.9.9" };
 const shape3 = { naxis: 3 as const, width: 4, height: 3, depth: 2, stokes: 1 };
 
-function attrsOf(cards: string[], shape = shape3) {
+function attrsOf(cards: string[], shape: Shape4 = shape3) {
   return headerAttributes(parseHeaderBytes(headerBytes(cards)), shape, converter);
 }
 
