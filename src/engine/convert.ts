@@ -16,11 +16,13 @@ import { layoutOf, TILE, type Layout } from "../schema/layout.js";
 import { OutputFile } from "./output-file.js";
 import { PlaneUnit, type PlaneResult } from "./plane-unit.js";
 import { ProgressTracker, type ProgressCallback } from "./progress.js";
-import { ChannelStats, toFloat32, toInt64 } from "./stats-store.js";
-import { gatherWindow, runTile, windowsOf, type TileResult, type Window } from "./tile-unit.js";
+import { ChannelStats, ConversionScratch, toFloat32, toInt64 } from "./stats-store.js";
+import { gatherWindow, TileUnit, windowsOf, type TileResult, type Window } from "./tile-unit.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 
-export type Mode = "fast" | "slow";
+import { DEFAULT_BATCH_BYTES, type Mode } from "./defaults.js";
+
+export type { Mode };
 
 export interface ConvertOptions {
   /** Slow mode: one plane in memory at a time. Default: fast mode. */
@@ -35,7 +37,7 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Window size of the slow mode's tile pass (default 512, the schema's tile). */
   tileSize?: number;
-  /** Upper bound of the bytes of one buffer in fast mode's batches (default 256 MiB). */
+  /** Upper bound of the bytes of one buffer in fast mode's batches (default 64 MiB). */
   batchBytes?: number;
 }
 
@@ -103,7 +105,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn);
 
-    const job: Job = { image, layout, writer, timer, progress, signal, options };
+    const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch() };
     if (mode === "fast") await convertFast(job);
     else await convertSlow(job);
 
@@ -144,6 +146,7 @@ interface Job {
   readonly progress: ProgressTracker;
   readonly signal: AbortSignal | undefined;
   readonly options: ConvertOptions;
+  readonly scratch: ConversionScratch;
 }
 
 /** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
@@ -160,9 +163,9 @@ function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, wa
 
 /** Write one plane's histogram and mipmaps; keep its statistics for the end. */
 function writePlaneResult(job: Job, stokes: number, channel: number, result: PlaneResult): void {
-  const { layout, writer } = job;
+  const { layout, writer, scratch } = job;
   const { naxis } = layout.shape;
-  writer.writeSlab("0/Statistics/XY/HISTOGRAM", trim([stokes, channel, 0], naxis - 1), trim([1, 1, layout.numBins], naxis - 1), toInt64(result.histogram));
+  writer.writeSlab("0/Statistics/XY/HISTOGRAM", trim([stokes, channel, 0], naxis - 1), trim([1, 1, layout.numBins], naxis - 1), scratch.int64(result.histogram));
   layout.mipmaps.forEach((dataset, i) => {
     const level = layout.mipLevels[i]!;
     writer.writeSlab(dataset.path, trim([stokes, channel, 0, 0], naxis), trim([1, 1, level.height, level.width], naxis), result.mipmaps[i]!);
@@ -177,7 +180,7 @@ function writeData(job: Job, stokes: number, channel: number, count: number, val
 
 /** The tile pass's outputs for one window: swizzled values and Z statistics. */
 function writeTileResult(job: Job, stokes: number, result: TileResult): void {
-  const { writer, layout } = job;
+  const { writer, layout, scratch } = job;
   const { naxis, depth } = layout.shape;
   const w: Window = result.window;
   writer.writeSlab(layout.swizzled!.path, trim([stokes, w.x, w.y, 0], naxis), trim([1, w.width, w.height, depth], naxis), result.swizzled);
@@ -186,9 +189,9 @@ function writeTileResult(job: Job, stokes: number, result: TileResult): void {
   const z = result.zStats;
   writer.writeSlab("0/Statistics/Z/MIN", start, count, z.min);
   writer.writeSlab("0/Statistics/Z/MAX", start, count, z.max);
-  writer.writeSlab("0/Statistics/Z/SUM", start, count, toFloat32(z.sum));
-  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, toFloat32(z.sumSq));
-  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, toInt64(z.nanCount));
+  writer.writeSlab("0/Statistics/Z/SUM", start, count, scratch.float32(z.sum));
+  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, scratch.float32(z.sumSq));
+  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, scratch.int64(z.nanCount));
 }
 
 /** XY statistics of every plane and, for cubes, the XYZ statistics and histograms. */
@@ -214,7 +217,7 @@ function writeSummaryStatistics(job: Job, channels: ChannelStats, xyzHistograms:
 /** Planes per batch so that one batch stays below `batchBytes`. */
 function planesPerBatch(job: Job): number {
   const planeBytes = job.layout.shape.width * job.layout.shape.height * 4;
-  return Math.max(1, Math.floor((job.options.batchBytes ?? 256 * 2 ** 20) / planeBytes));
+  return Math.max(1, Math.floor((job.options.batchBytes ?? DEFAULT_BATCH_BYTES) / planeBytes));
 }
 
 async function convertFast(job: Job): Promise<void> {
@@ -227,8 +230,11 @@ async function convertFast(job: Job): Promise<void> {
   const batch = planesPerBatch(job);
   const xyzHistograms: Float64Array[] = [];
   const totalPlanes = stokes * depth;
-  const windows = layout.hasDepth ? windowsOf(width, height, stripWidth(job), height) : [];
+  const strip = stripWidth(job);
+  const windows = layout.hasDepth ? windowsOf(width, height, strip, height) : [];
   const totalWindows = stokes * windows.length;
+  const tiles = layout.hasDepth ? new TileUnit(depth, strip * height) : undefined;
+  const gathered = layout.hasDepth ? new Float32Array(strip * height * depth) : undefined;
 
   for (let s = 0; s < stokes; s++) {
     for (let z0 = 0; z0 < depth; z0 += batch) {
@@ -251,8 +257,8 @@ async function convertFast(job: Job): Promise<void> {
     windows.forEach((window, i) => {
       signal?.throwIfAborted();
       const result = timer.timeSync("compute", () => {
-        const values = gatherWindow(cube, depth, height, width, window);
-        return runTile(values, depth, window, xyz.min, xyz.max, histogram);
+        const values = gatherWindow(cube, depth, height, width, window, gathered!);
+        return tiles!.run(values, window, xyz.min, xyz.max, histogram);
       });
       timer.timeSync("write", () => writeTileResult(job, s, result));
       progress.report("tiles", (s * windows.length + i + 1) / totalWindows);
@@ -264,7 +270,7 @@ async function convertFast(job: Job): Promise<void> {
 /** Fast mode's windows: strips of whole columns whose values fit one batch buffer. */
 function stripWidth(job: Job): number {
   const { width, height, depth } = job.layout.shape;
-  const budget = (job.options.batchBytes ?? 256 * 2 ** 20) / 2;
+  const budget = (job.options.batchBytes ?? DEFAULT_BATCH_BYTES) / 2;
   return Math.max(1, Math.min(width, Math.floor(budget / (height * depth * 4))));
 }
 
@@ -295,6 +301,9 @@ async function convertSlow(job: Job): Promise<void> {
     const size = job.options.tileSize ?? TILE;
     const windows = windowsOf(width, height, size, size);
     const totalWindows = stokes * windows.length;
+    const maxPixels = Math.min(size, width) * Math.min(size, height);
+    const tiles = new TileUnit(depth, maxPixels);
+    const readBack = new Float32Array(depth * maxPixels);
     for (let s = 0; s < stokes; s++) {
       const xyz = channels.combine(s * depth, depth);
       const histogram = new Float64Array(layout.numBins);
@@ -303,9 +312,9 @@ async function convertSlow(job: Job): Promise<void> {
         signal?.throwIfAborted();
         const w = windows[i]!;
         const values = timer.timeSync("read", () =>
-          writer.readSlab("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis)),
+          writer.readSlab("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), readBack.subarray(0, depth * w.width * w.height)),
         );
-        const result = timer.timeSync("compute", () => runTile(values, depth, w, xyz.min, xyz.max, histogram));
+        const result = timer.timeSync("compute", () => tiles.run(values, w, xyz.min, xyz.max, histogram));
         timer.timeSync("write", () => writeTileResult(job, s, result));
         progress.report("tiles", (s * windows.length + i + 1) / totalWindows);
       }

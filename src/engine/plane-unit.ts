@@ -16,32 +16,34 @@ export interface PlaneResult {
   readonly mipmaps: readonly Float32Array[];
 }
 
-/** Computes plane results; holds the reusable buffers of one thread. */
+/**
+ * Computes plane results with buffers of its own, reused from plane to plane (fresh memory is
+ * slow to touch): a result's arrays are valid until the next `run`. One unit per thread.
+ */
 export class PlaneUnit {
   readonly #layout: Layout;
-  readonly #mipmaps: MipmapAccumulator;
+  readonly #accumulator: MipmapAccumulator;
+  readonly #histogram: Float64Array;
+  readonly #mipmaps: Float32Array[];
 
   constructor(layout: Layout) {
     this.#layout = layout;
     const { width, height } = layout.shape;
-    this.#mipmaps = new MipmapAccumulator(width, height, layout.mipLevels.map((l) => ({ ...l })));
+    this.#accumulator = new MipmapAccumulator(width, height, layout.mipLevels.map((l) => ({ ...l })));
+    this.#histogram = new Float64Array(layout.numBins);
+    this.#mipmaps = layout.mipLevels.map((level) => new Float32Array(level.width * level.height));
   }
 
   /** Results for the plane `data[offset .. offset + width*height)`. */
   run(data: Float32Array, offset = 0): PlaneResult {
     const size = this.#layout.shape.width * this.#layout.shape.height;
     const stats = planeStats(data, offset, size);
-    const histogram = new Float64Array(this.#layout.numBins);
+    const histogram = this.#histogram.fill(0);
     accumulateHistogram(data, offset, size, stats.min, stats.max, histogram);
-    const mipmaps: Float32Array[] = [];
-    if (this.#layout.mipLevels.length > 0) {
-      this.#mipmaps.addPlane(data, offset);
-      this.#layout.mipLevels.forEach((level, i) => {
-        const out = new Float32Array(level.width * level.height);
-        this.#mipmaps.means(i, out);
-        mipmaps.push(out);
-      });
+    if (this.#mipmaps.length > 0) {
+      this.#accumulator.addPlane(data, offset);
+      this.#mipmaps.forEach((out, i) => this.#accumulator.means(i, out));
     }
-    return { stats, histogram, mipmaps };
+    return { stats, histogram, mipmaps: this.#mipmaps };
   }
 }

@@ -45,3 +45,26 @@ export function toInt64(values: ArrayLike<number>): BigInt64Array {
   for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
   return out;
 }
+
+/**
+ * Reusable buffers for the conversions above on hot paths (every window, every plane): the
+ * returned arrays are views valid until the next call of the same kind.
+ */
+export class ConversionScratch {
+  #f32 = new Float32Array(0);
+  #i64 = new BigInt64Array(0);
+
+  float32(values: ArrayLike<number>): Float32Array {
+    if (this.#f32.length < values.length) this.#f32 = new Float32Array(values.length);
+    const out = this.#f32.subarray(0, values.length);
+    for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+    return out;
+  }
+
+  int64(values: ArrayLike<number>): BigInt64Array {
+    if (this.#i64.length < values.length) this.#i64 = new BigInt64Array(values.length);
+    const out = this.#i64.subarray(0, values.length);
+    for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+    return out;
+  }
+}

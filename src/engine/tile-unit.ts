@@ -1,5 +1,5 @@
 /**
- * The per-tile-column unit of work (cubes with depth > 1): for a window of pixels through every
+ * The per-window unit of work (cubes with depth > 1): for a window of pixels through every
  * channel of one stokes, the Z statistics, the window's share of the XYZ histogram and the
  * rotated (swizzled) values. Independent of every other window: histogram counts are integers,
  * so the order in which windows are added does not change the result.
@@ -18,34 +18,51 @@ export interface Window {
 
 export interface TileResult {
   readonly window: Window;
+  /** Z statistics of the window's pixels, [height][width]. */
   readonly zStats: ZStats;
   /** [width][height][depth] (z fastest): the window of SwizzledData. */
   readonly swizzled: Float32Array;
 }
 
 /**
- * Run one window: `values` holds it as [depth][height][width] (x fastest). The XYZ histogram
- * counts of its finite values between `xyzMin` and `xyzMax` are added to `histogram`.
+ * Runs windows of at most `maxPixels` pixels with buffers of its own, reused from window to
+ * window: a result's arrays are valid until the next `run`. One unit per thread.
  */
-export function runTile(
-  values: Float32Array,
-  depth: number,
-  window: Window,
-  xyzMin: number,
-  xyzMax: number,
-  histogram: Float64Array,
-  swizzled?: Float32Array,
-): TileResult {
-  const pixels = window.width * window.height;
-  const zStats = createZStats(pixels);
-  zStatsOfTile(values, depth, pixels, zStats);
-  accumulateHistogram(values, 0, depth * pixels, xyzMin, xyzMax, histogram);
-  const out = swizzled ?? new Float32Array(depth * pixels);
-  swizzle(values, depth, window.height, window.width, out);
-  return { window, zStats, swizzled: out };
+export class TileUnit {
+  readonly #depth: number;
+  readonly #zStats: ZStats;
+  readonly #swizzled: Float32Array;
+
+  constructor(depth: number, maxPixels: number) {
+    this.#depth = depth;
+    this.#zStats = createZStats(maxPixels);
+    this.#swizzled = new Float32Array(depth * maxPixels);
+  }
+
+  /**
+   * Run one window: `values` holds it as [depth][height][width] (x fastest). The XYZ histogram
+   * counts of its finite values between `xyzMin` and `xyzMax` are added to `histogram`.
+   */
+  run(values: Float32Array, window: Window, xyzMin: number, xyzMax: number, histogram: Float64Array): TileResult {
+    const depth = this.#depth;
+    const pixels = window.width * window.height;
+    zStatsOfTile(values, depth, pixels, this.#zStats);
+    accumulateHistogram(values, 0, depth * pixels, xyzMin, xyzMax, histogram);
+    const swizzled = this.#swizzled.subarray(0, depth * pixels);
+    swizzle(values, depth, window.height, window.width, swizzled);
+    const z = this.#zStats;
+    const zStats: ZStats = {
+      min: z.min.subarray(0, pixels),
+      max: z.max.subarray(0, pixels),
+      sum: z.sum.subarray(0, pixels),
+      sumSq: z.sumSq.subarray(0, pixels),
+      nanCount: z.nanCount.subarray(0, pixels),
+    };
+    return { window, zStats, swizzled };
+  }
 }
 
-/** Windows covering a width × height plane, row of windows by row, each at most `size` square. */
+/** Windows covering a width × height plane, row of windows by row. */
 export function windowsOf(width: number, height: number, tileWidth: number, tileHeight = tileWidth): Window[] {
   const windows: Window[] = [];
   for (let y = 0; y < height; y += tileHeight) {
@@ -63,9 +80,9 @@ export function gatherWindow(
   height: number,
   width: number,
   window: Window,
-  out?: Float32Array,
+  out: Float32Array,
 ): Float32Array {
-  const target = out ?? new Float32Array(depth * window.width * window.height);
+  const target = out.subarray(0, depth * window.width * window.height);
   let o = 0;
   for (let z = 0; z < depth; z++) {
     for (let y = window.y; y < window.y + window.height; y++) {
