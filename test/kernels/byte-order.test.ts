@@ -113,6 +113,20 @@ describe("decodeToFloat32", () => {
     }
   }
 
+  for (const bitpix of BITPIXES) {
+    it(`BITPIX ${bitpix}: many values (several chunks), unaligned, scaled with BLANK`, () => {
+      const count = 10001;
+      const raw = rawValues(bitpix, count, mulberry32(bitpix + 77));
+      const scaling: Scaling = { bscale: 0.25, bzero: -3, blank: bitpix > 0 ? (raw[4000] as bigint) : undefined };
+      for (const s of [scaling, { bscale: 1, bzero: 0 }]) {
+        const src = encode(bitpix, raw, 3);
+        const dst = new Float32Array(count + 1);
+        decodeToFloat32(src, bitpix, count, dst, 1, s);
+        expect(firstDifference(dst.subarray(1), naiveDecode(src, bitpix, count, s))).toBeUndefined();
+      }
+    });
+  }
+
   it("copies -32 bits unchanged without scaling (NaN payloads, -0, denormals)", () => {
     const bits = [0x7fc00001, 0xffc12345, 0x7f800001, 0x80000000, 0x00000001, 0x3f800000, 0xff800000];
     const src = new Uint8Array(bits.length * 4 + 1).subarray(1);
@@ -151,7 +165,7 @@ describe("decodeToFloat32", () => {
 
   for (const bitpix of BITPIXES) {
     it(`BITPIX ${bitpix}: decodes in place (source at the first output byte)`, () => {
-      const count = 101;
+      const count = 10001; // several chunks
       const raw = rawValues(bitpix, count, mulberry32(bitpix + 1000));
       const scaling: Scaling = bitpix > 0 ? { bscale: 3, bzero: -1, blank: raw[7] as bigint } : { bscale: 1, bzero: 0 };
       const encoded = encode(bitpix, raw, 0);
