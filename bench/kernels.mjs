@@ -5,6 +5,7 @@
 // MB/s counts the bytes of input each operation reads (1 MB = 1e6 bytes): the encoded FITS
 // bytes for decoding, the float32 plane or cube otherwise. Rows marked "(alt)" are alternative
 // implementations kept here for comparison with the one the kernel uses.
+import { mkdirSync, writeFileSync } from "node:fs";
 import Benchmark from "benchmark";
 import {
   MipmapAccumulator,
@@ -174,9 +175,15 @@ const out = new Float32Array(N);
   runSuite(s);
 }
 
-console.log(`\nNode ${process.version}, ${process.arch}; maxTime ${maxTime}s per row\n`);
-console.log("| kernel | ops/s | ±% | MB/s |");
-console.log("|---|---:|---:|---:|");
-for (const r of rows) {
-  console.log(`| ${r.name} | ${r.hz.toFixed(2)} | ${r.rme.toFixed(1)} | ${r.mbps.toFixed(0)} |`);
-}
+const lines = [
+  `Kernel throughput (Node ${process.version}, ${process.arch}; maxTime ${maxTime}s per row)`,
+  "",
+  "| kernel | ops/s | ±% | MB/s |",
+  "|---|---:|---:|---:|",
+  ...rows.map((r) => `| ${r.name} | ${r.hz.toFixed(2)} | ${r.rme.toFixed(1)} | ${r.mbps.toFixed(0)} |`),
+];
+console.log(`\n${lines.join("\n")}`);
+const results = new URL("./results/", import.meta.url);
+mkdirSync(results, { recursive: true });
+writeFileSync(new URL("kernels.md", results), lines.join("\n") + "\n");
+writeFileSync(new URL("kernels.json", results), JSON.stringify({ node: process.version, rows }, null, 2) + "\n");

@@ -4,6 +4,27 @@
  */
 export { convert, type ConvertOptions, type ConvertReport, type Mode } from "./engine/convert.js";
 export type { Progress, ProgressCallback, Stage } from "./engine/progress.js";
+export {
+  predictMemory,
+  predictMemoryForShape,
+  type MemoryBreakdown,
+  type MemoryComponent,
+  type MemoryModelOptions,
+  type MemoryPrediction,
+} from "./engine/memory.js";
+export { chooseMode, MemoryLimitError, type MemoryLimit, type ModeChoice, type ModeChoiceOptions } from "./engine/mode-choice.js";
+export { planConversion, resolveResources, type ConversionPlan, type PlanOptions, type ResourceOptions, type Resources } from "./engine/plan.js";
+export {
+  availableMemory,
+  threadCount,
+  type AvailableMemory,
+  type AvailableMemoryOptions,
+  type MemorySource,
+  type ThreadCount,
+  type ThreadSource,
+} from "./engine/resources.js";
+export { parseSize, formatGB, SizeError } from "./config/size.js";
+export { parseRc, readRc, RcError, type RcFile, type RcSettings } from "./config/rc.js";
 export { FitsError, type FitsErrorCode } from "./fits/errors.js";
 export { FitsImage, type ImageShape } from "./fits/image.js";
 export { FitsHeader } from "./fits/header.js";

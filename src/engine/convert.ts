@@ -21,12 +21,31 @@ import { gatherWindow, TileUnit, windowsOf, type TileResult, type Window } from 
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 
 import { DEFAULT_BATCH_BYTES, type Mode } from "./defaults.js";
+import { planConversion, type ConversionPlan } from "./plan.js";
 
 export type { Mode };
 
 export interface ConvertOptions {
-  /** Slow mode: one plane in memory at a time. Default: fast mode. */
+  /**
+   * "fast" (one stokes of the cube in memory), "slow" (one plane at a time) or "auto" (the
+   * default): fast mode when its predicted memory fits in the memory available, else slow.
+   */
+  mode?: Mode | "auto";
+  /** The older spelling of `mode`: true ⇒ slow, false ⇒ fast (absent: `mode` decides). */
   slow?: boolean;
+  /**
+   * The run's memory limit in bytes (0 = none): a mode predicted above it is refused, and it
+   * is the memory taken as available. The administrator's rc file still applies (the lower wins).
+   */
+  memoryLimit?: number;
+  /** Threads (default: SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else the available parallelism). */
+  threads?: number;
+  /** Environment for Slurm, OpenMP and FITS2IDIA_RC variables (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The administrator's rc file (default: FITS2IDIA_RC, else /etc/fits2idiarc); false: none. */
+  rcFile?: string | false;
+  /** Called once the mode is chosen, before any output is created. */
+  onPlan?: (plan: ConversionPlan) => void;
   /** The HDU to convert (overrides a `[..]` suffix of the input path). */
   hdu?: HduSelector;
   /** Called as units of work complete. */
@@ -45,6 +64,12 @@ export interface ConvertReport {
   readonly input: string;
   readonly output: string;
   readonly mode: Mode;
+  /** Why this mode, in one line: `requested; predicted …`, or the automatic choice's reason. */
+  readonly reason: string;
+  /** Predicted peak memory of the mode, bytes (src/engine/memory.ts). */
+  readonly predictedBytes: number;
+  /** Threads the conversion was given. */
+  readonly threads: number;
   readonly shape: { naxis: number; width: number; height: number; depth: number; stokes: number };
   /** Seconds: total, and time spent reading input, computing, and writing output. */
   readonly seconds: { total: number; read: number; compute: number; write: number };
@@ -95,9 +120,15 @@ export async function convert(input: string, output: string, options: ConvertOpt
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
   try {
+    // Mode, threads and memory limits from the shape alone, before any output is created.
+    const plan = planConversion(image.shape, options);
+    plan.warnings.forEach(warn);
+    options = { ...options, mode: plan.mode, threads: plan.threads };
+    options.onPlan?.(plan);
+    signal?.throwIfAborted();
     await out.check();
     const layout = layoutOf(image.shape);
-    const mode: Mode = options.slow ? "slow" : "fast";
+    const mode: Mode = plan.mode;
     const timer = new Timer();
     const progress = new ProgressTracker(options.onProgress, image.info.dataBytes, layout.hasDepth);
     progress.report("open", 0, 0);
@@ -118,6 +149,9 @@ export async function convert(input: string, output: string, options: ConvertOpt
       input,
       output,
       mode,
+      reason: plan.reason,
+      predictedBytes: plan.predictedBytes,
+      threads: plan.threads,
       shape: { ...image.shape },
       seconds: { total: (performance.now() - started) / 1000, read: timer.read, compute: timer.compute, write: timer.write },
       bytesIn: image.info.dataBytes,
@@ -183,7 +217,15 @@ function writeTileResult(job: Job, stokes: number, result: TileResult): void {
   const { writer, layout, scratch } = job;
   const { naxis, depth } = layout.shape;
   const w: Window = result.window;
-  writer.writeSlab(layout.swizzled!.path, trim([stokes, w.x, w.y, 0], naxis), trim([1, w.width, w.height, depth], naxis), result.swizzled);
+  // The window's rotation is [width][height][depth]: runs of columns are contiguous, so it is
+  // written in pieces of at most one batch, which bounds the copy in the wasm heap.
+  const columnValues = w.height * depth;
+  const columnsPerSlab = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / 4 / columnValues));
+  for (let x = 0; x < w.width; x += columnsPerSlab) {
+    const n = Math.min(columnsPerSlab, w.width - x);
+    const piece = result.swizzled.subarray(x * columnValues, (x + n) * columnValues);
+    writer.writeSlab(layout.swizzled!.path, trim([stokes, w.x + x, w.y, 0], naxis), trim([1, n, w.height, depth], naxis), piece);
+  }
   const start = trim([stokes, w.y, w.x], naxis - 1);
   const count = trim([1, w.height, w.width], naxis - 1);
   const z = result.zStats;
@@ -267,6 +309,22 @@ async function convertFast(job: Job): Promise<void> {
   timer.timeSync("write", () => writeSummaryStatistics(job, channels, xyzHistograms));
 }
 
+/**
+ * Read a window of every channel of one stokes back from DATA into `out` as [depth][h][w], a
+ * few channels at a time so that the copy in the wasm heap stays within one batch.
+ */
+function readWindow(job: Job, stokes: number, w: Window, out: Float32Array): Float32Array {
+  const { depth, naxis } = job.layout.shape;
+  const pixels = w.width * w.height;
+  const channelsPerRead = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / 4 / pixels));
+  for (let z = 0; z < depth; z += channelsPerRead) {
+    const n = Math.min(channelsPerRead, depth - z);
+    const piece = out.subarray(z * pixels, (z + n) * pixels);
+    job.writer.readSlab("0/DATA", trim([stokes, z, w.y, w.x], naxis), trim([1, n, w.height, w.width], naxis), piece);
+  }
+  return out.subarray(0, depth * pixels);
+}
+
 /** Fast mode's windows: strips of whole columns whose values fit one batch buffer. */
 function stripWidth(job: Job): number {
   const { width, height, depth } = job.layout.shape;
@@ -311,9 +369,7 @@ async function convertSlow(job: Job): Promise<void> {
       for (let i = 0; i < windows.length; i++) {
         signal?.throwIfAborted();
         const w = windows[i]!;
-        const values = timer.timeSync("read", () =>
-          writer.readSlab("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), readBack.subarray(0, depth * w.width * w.height)),
-        );
+        const values = timer.timeSync("read", () => readWindow(job, s, w, readBack));
         const result = timer.timeSync("compute", () => tiles.run(values, w, xyz.min, xyz.max, histogram));
         timer.timeSync("write", () => writeTileResult(job, s, result));
         progress.report("tiles", (s * windows.length + i + 1) / totalWindows);

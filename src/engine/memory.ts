@@ -35,7 +35,7 @@ export interface MemoryModelOptions {
  * Resident memory of the runtime before any image buffer: Node itself, the loaded modules and
  * h5wasm's initial WebAssembly heap (measured: bench/memory.mjs).
  */
-export const RUNTIME_BYTES = 95e6;
+export const RUNTIME_BYTES = 178e6;
 
 /** Bytes the file reader keeps for decoding (one read chunk). */
 const READ_SCRATCH = 8 * 2 ** 20;
@@ -100,7 +100,8 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
       name: "rotation window",
       bytes: 2 * windowValues + windowPixels * (Z_STATS_PER_PIXEL + Z_WRITE_PER_PIXEL),
     });
-    slowHeap = Math.max(slowHeap, windowValues);
+    // The window is read back and its rotation written a batch at a time.
+    slowHeap = Math.max(slowHeap, Math.min(windowValues, batchBytes));
   }
   slowComponents.push({ name: "HDF5 write buffer", bytes: slowHeap });
 

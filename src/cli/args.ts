@@ -1,0 +1,142 @@
+/**
+ * The command's flags, parsed with yargs into plain settings. Every mistake is a UsageError
+ * (yargs' own messages included), which the command prints as `Error: <message>. Aborting.`.
+ */
+import yargs from "yargs";
+import { parseSize, SizeError } from "../config/size.js";
+import type { Mode } from "../engine/defaults.js";
+import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
+import { FitsError } from "../fits/errors.js";
+import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export interface CliArgs {
+  readonly input: string;
+  /** `-o`; absent: the default name beside the input. */
+  readonly output?: string;
+  /** `-s` or `--fast`; absent: chosen automatically. */
+  readonly mode?: Mode;
+  readonly progress: boolean;
+  /** `-m`: report the predicted memory and exit. */
+  readonly memory: boolean;
+  /** `--json` (with `-m`). */
+  readonly json: boolean;
+  /** `-q`: deprecated, accepted. */
+  readonly quiet: boolean;
+  /** `--memory-limit`, bytes. */
+  readonly memoryLimit?: number;
+  readonly threads?: number;
+  readonly hdu?: HduSelector;
+  readonly debug: boolean;
+}
+
+/** Either settings to run with, or text that yargs produced (`--help`, `--version`) to print. */
+export type ParsedArgs = { readonly kind: "run"; readonly args: CliArgs } | { readonly kind: "print"; readonly text: string };
+
+const USAGE = `$0 [-o output] [-s] [-p] [-m] [-q] input.fits
+
+Convert a FITS image or cube into the IDIA HDF5 schema read by CARTA.
+Without -s or --fast, fast mode is used when its predicted memory fits in the memory available
+(--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.`;
+
+function parser() {
+  return yargs()
+    .scriptName(CONVERTER_NAME)
+    .usage(USAGE)
+    .option("output", { alias: "o", type: "string", describe: "output file (default: the input's name with .hdf5, beside it)" })
+    .option("slow", { alias: "s", type: "boolean", describe: "slow mode: one channel in memory at a time" })
+    .option("fast", { type: "boolean", describe: "fast mode: one stokes of the cube in memory" })
+    .option("progress", { alias: "p", type: "boolean", default: false, describe: "report progress on stderr" })
+    .option("memory", { alias: "m", type: "boolean", default: false, describe: "print the predicted memory and exit" })
+    .option("json", { type: "boolean", default: false, describe: "with -m: print both modes' predictions as JSON (bytes)" })
+    .option("memory-limit", { type: "string", describe: "most memory this run may use, e.g. 50GB, 48GiB (also taken as available)" })
+    .option("threads", { type: "string", describe: "threads (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "deprecated: quiet is the default" })
+    .option("hdu", { type: "string", describe: "HDU to convert: an index (0 = primary), EXTNAME or EXTNAME,EXTVER" })
+    .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
+    .version(CONVERTER_VERSION)
+    .help()
+    .alias("help", "h")
+    .alias("version", "V")
+    .wrap(null)
+    .strictOptions()
+    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
+    .demandCommand(1, 1, "an input FITS file is required", "only one input file can be converted at a time")
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+}
+
+/** One value for a string option given at most once. */
+function single(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`${name} is given more than once`);
+  return String(value);
+}
+
+export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
+  let printed = "";
+  const raw = await parser().parseAsync([...argv], {}, (_error, _argv, output) => {
+    printed = output;
+  });
+  if (raw.help || raw.version) return { kind: "print", text: printed };
+
+  if (raw.slow && raw.fast) throw new UsageError("-s (slow mode) and --fast cannot be used together");
+  if (raw.json && !raw.memory) throw new UsageError("--json goes with -m");
+
+  const output = single("-o", raw.output);
+  if (output === "") throw new UsageError("-o needs a file name");
+
+  let memoryLimit: number | undefined;
+  const limitText = single("--memory-limit", raw["memory-limit"]);
+  if (limitText !== undefined) {
+    try {
+      memoryLimit = parseSize(limitText);
+    } catch (error) {
+      if (error instanceof SizeError) throw new UsageError(`--memory-limit: ${error.message}`);
+      throw error;
+    }
+  }
+
+  let threads: number | undefined;
+  const threadsText = single("--threads", raw.threads);
+  if (threadsText !== undefined) {
+    threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
+    if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`--threads needs a positive whole number, not "${threadsText}"`);
+  }
+
+  let hdu: HduSelector | undefined;
+  const hduText = single("--hdu", raw.hdu);
+  if (hduText !== undefined) {
+    try {
+      hdu = parseHduSelector(hduText);
+    } catch (error) {
+      if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
+      throw error;
+    }
+  }
+
+  const mode: Mode | undefined = raw.slow ? "slow" : raw.fast ? "fast" : undefined;
+  const input = String(raw._[0]);
+  if (input === "") throw new UsageError("the input file name is empty");
+  return {
+    kind: "run",
+    args: {
+      input,
+      ...(output !== undefined ? { output } : {}),
+      ...(mode !== undefined ? { mode } : {}),
+      progress: raw.progress,
+      memory: raw.memory,
+      json: raw.json,
+      quiet: raw.quiet,
+      ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(hdu !== undefined ? { hdu } : {}),
+      debug: raw.debug,
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The `fits2idia-ts` command, as a function of its arguments and streams: a thin layer over
+ * the library API (convert, predictMemory, resolveResources, chooseMode).
+ */
+import { predictMemory } from "../engine/memory.js";
+import { chooseMode, MemoryLimitError, type ModeChoice } from "../engine/mode-choice.js";
+import { resolveResources } from "../engine/plan.js";
+import { parseArgs, type CliArgs } from "./args.js";
+import { describeError } from "./errors.js";
+import { memoryReportJson, memoryReportText } from "./memory-report.js";
+import { defaultOutputName } from "./output-name.js";
+import { modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: ProgressSink;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+
+/** Run the command; resolves to its exit status (0, or 1 after `Error: …. Aborting.` on stderr). */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const fail = (error: unknown, debug: boolean): number => {
+    io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
+    return 1;
+  };
+  let args: CliArgs;
+  try {
+    const parsed = await parseArgs(argv);
+    if (parsed.kind === "print") {
+      io.stdout.write(`${parsed.text}\n`);
+      return 0;
+    }
+    args = parsed.args;
+  } catch (error) {
+    return fail(error, argv.includes("--debug"));
+  }
+
+  if (args.quiet) io.stderr.write("Warning: -q is deprecated: quiet is the default.\n");
+  try {
+    if (args.memory) await reportMemory(args, io);
+    else await runConversion(args, io);
+    return 0;
+  } catch (error) {
+    return fail(error, args.debug);
+  }
+}
+
+/** `-m`: the prediction for the mode that would be used, and why; nothing is written. */
+async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
+  const prediction = await predictMemory(args.input, { hdu: args.hdu });
+  const resources = resolveResources({ memoryLimit: args.memoryLimit, threads: args.threads, env: io.env });
+  let choice: ModeChoice | MemoryLimitError;
+  try {
+    choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit });
+  } catch (error) {
+    if (!(error instanceof MemoryLimitError)) throw error;
+    choice = error;
+  }
+  const report = { input: args.input, prediction, resources, choice };
+  io.stdout.write(args.json ? `${JSON.stringify(memoryReportJson(report), null, 2)}\n` : memoryReportText(report));
+}
+
+async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
+  const output = args.output ?? defaultOutputName(args.input);
+  const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
+  // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
+  // --version, -m and usage errors do not need it.
+  const { convert } = await import("../engine/convert.js");
+  try {
+    const report = await convert(args.input, output, {
+      mode: args.mode ?? "auto",
+      memoryLimit: args.memoryLimit,
+      threads: args.threads,
+      env: io.env,
+      hdu: args.hdu,
+      onPlan: printer ? (plan) => printer.line(modeLine(plan)) : undefined,
+      onProgress: printer ? (p) => printer.update(p) : undefined,
+      onWarning: printer ? (message) => printer.line(`Warning: ${message}`) : undefined,
+    });
+    printer?.line(summaryLine(report));
+  } finally {
+    printer?.finish();
+  }
+}
