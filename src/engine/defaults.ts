@@ -8,3 +8,18 @@ export type Mode = "fast" | "slow";
  * never shrinks, so larger ones only cost memory.
  */
 export const DEFAULT_BATCH_BYTES = 64 * 2 ** 20;
+
+/** Bytes of one window of the slow mode's tile pass (its values; the rotation doubles it). */
+export const WINDOW_BYTES = 128 * 2 ** 20;
+
+/**
+ * The slow mode's windows: 512 pixels wide (one chunk of DATA), and as tall as fits
+ * WINDOW_BYTES through every channel, at most 512 — so a deep cube's window stays bounded
+ * (the reference's fixed 512×512 window needs 1 MiB per channel). `tileSize` forces a square.
+ */
+export function slowWindow(width: number, height: number, depth: number, tileSize?: number): { width: number; height: number } {
+  if (tileSize !== undefined) return { width: Math.min(tileSize, width), height: Math.min(tileSize, height) };
+  const w = Math.min(512, width);
+  const h = Math.max(1, Math.min(512, height, Math.floor(WINDOW_BYTES / (w * depth * 4))));
+  return { width: w, height: h };
+}

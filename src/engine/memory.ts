@@ -5,8 +5,8 @@
  */
 import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { layoutOf, TILE } from "../schema/layout.js";
-import { DEFAULT_BATCH_BYTES, type Mode } from "./defaults.js";
+import { layoutOf } from "../schema/layout.js";
+import { DEFAULT_BATCH_BYTES, slowWindow, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
   readonly name: string;
@@ -35,7 +35,7 @@ export interface MemoryModelOptions {
  * Resident memory of the runtime before any image buffer: Node itself, the loaded modules and
  * h5wasm's initial WebAssembly heap (measured: bench/memory.mjs).
  */
-export const RUNTIME_BYTES = 178e6;
+export const RUNTIME_BYTES = 106e6;
 
 /** Bytes the file reader keeps for decoding (one read chunk). */
 const READ_SCRATCH = 8 * 2 ** 20;
@@ -50,7 +50,6 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   const { width, height, depth, stokes } = shape;
   const plane = width * height * 4;
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
-  const tile = options.tileSize ?? TILE;
 
   // Mipmaps of one plane: float64 sums and int32 counts per mipmap pixel, the means written
   // (float32), and the accumulator's row buffers.
@@ -94,7 +93,8 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   );
   let slowHeap = plane;
   if (layout.hasDepth) {
-    const windowPixels = Math.min(tile, width) * Math.min(tile, height);
+    const window = slowWindow(width, height, depth, options.tileSize);
+    const windowPixels = window.width * window.height;
     const windowValues = windowPixels * depth * 4;
     slowComponents.push({
       name: "rotation window",

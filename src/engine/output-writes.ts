@@ -1,0 +1,105 @@
+/**
+ * Where each unit's results go in the file: the dataset structure, plane results, DATA slabs,
+ * window results and the summary statistics; and reading windows back from DATA. All writes
+ * are by position, so the order of units never changes the file.
+ */
+import type { FitsImage } from "../fits/image.js";
+import type { Hdf5Writer } from "../hdf5/writer.js";
+import { headerAttributes } from "../schema/header-attributes.js";
+import type { Layout } from "../schema/layout.js";
+import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
+import { DEFAULT_BATCH_BYTES } from "./defaults.js";
+import { trim, type Job } from "./job.js";
+import type { PlaneResult } from "./plane-unit.js";
+import { toFloat32, toInt64, type ChannelStats } from "./stats-store.js";
+import type { TileResult, Window } from "./tile-unit.js";
+
+/** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
+export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void): void {
+  const attributes = headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION });
+  attributes.warnings.forEach(warn);
+  for (const group of layout.groups) writer.createGroup(group, group === "0");
+  writer.setAttributes("0", attributes.group0);
+  if (attributes.root.length > 0) writer.setAttributes("/", attributes.root);
+  const datasets = [layout.data, ...(layout.swizzled ? [layout.swizzled] : []), ...layout.mipmaps, ...layout.statistics];
+  for (const d of datasets) writer.createDataset({ path: d.path, shape: [...d.shape], dtype: d.dtype, chunks: d.chunks ? [...d.chunks] : undefined });
+  if (layout.hasDepth) writer.hardLink("0/SwizzledData", "0/PermutedData");
+}
+
+/** Write one plane's histogram and mipmaps; keep its statistics for the end. */
+export function writePlaneResult(job: Job, stokes: number, channel: number, result: PlaneResult): void {
+  const { layout, writer, scratch } = job;
+  const { naxis } = layout.shape;
+  writer.writeSlab("0/Statistics/XY/HISTOGRAM", trim([stokes, channel, 0], naxis - 1), trim([1, 1, layout.numBins], naxis - 1), scratch.int64(result.histogram));
+  layout.mipmaps.forEach((dataset, i) => {
+    const level = layout.mipLevels[i]!;
+    writer.writeSlab(dataset.path, trim([stokes, channel, 0, 0], naxis), trim([1, 1, level.height, level.width], naxis), result.mipmaps[i]!);
+  });
+}
+
+/** DATA slab of `count` planes of one stokes starting at `channel`. */
+export function writeData(job: Job, stokes: number, channel: number, count: number, values: Float32Array): void {
+  const { width, height, naxis } = job.layout.shape;
+  job.writer.writeSlab("0/DATA", trim([stokes, channel, 0, 0], naxis), trim([1, count, height, width], naxis), values);
+}
+
+/** The tile pass's outputs for one window: swizzled values and Z statistics. */
+export function writeTileResult(job: Job, stokes: number, result: TileResult): void {
+  const { writer, layout, scratch } = job;
+  const { naxis, depth } = layout.shape;
+  const w: Window = result.window;
+  // The window's rotation is [width][height][depth]: runs of columns are contiguous, so it is
+  // written in pieces of at most one batch, which bounds the copy in the wasm heap.
+  const columnValues = w.height * depth;
+  const columnsPerSlab = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / 4 / columnValues));
+  for (let x = 0; x < w.width; x += columnsPerSlab) {
+    const n = Math.min(columnsPerSlab, w.width - x);
+    const piece = result.swizzled.subarray(x * columnValues, (x + n) * columnValues);
+    writer.writeSlab(layout.swizzled!.path, trim([stokes, w.x + x, w.y, 0], naxis), trim([1, n, w.height, depth], naxis), piece);
+  }
+  const start = trim([stokes, w.y, w.x], naxis - 1);
+  const count = trim([1, w.height, w.width], naxis - 1);
+  const z = result.zStats;
+  writer.writeSlab("0/Statistics/Z/MIN", start, count, z.min);
+  writer.writeSlab("0/Statistics/Z/MAX", start, count, z.max);
+  writer.writeSlab("0/Statistics/Z/SUM", start, count, scratch.float32(z.sum));
+  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, scratch.float32(z.sumSq));
+  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, scratch.int64(z.nanCount));
+}
+
+/** XY statistics of every plane and, for cubes, the XYZ statistics and histograms. */
+export function writeSummaryStatistics(job: Job, channels: ChannelStats, xyzHistograms: Float64Array[]): void {
+  const { writer, layout } = job;
+  const { stokes, depth } = layout.shape;
+  const put = (group: string, min: ArrayLike<number>, max: ArrayLike<number>, sum: ArrayLike<number>, sumSq: ArrayLike<number>, nan: ArrayLike<number>): void => {
+    writer.writeAll(`0/Statistics/${group}/MIN`, toFloat32(min));
+    writer.writeAll(`0/Statistics/${group}/MAX`, toFloat32(max));
+    writer.writeAll(`0/Statistics/${group}/SUM`, toFloat32(sum));
+    writer.writeAll(`0/Statistics/${group}/SUM_SQ`, toFloat32(sumSq));
+    writer.writeAll(`0/Statistics/${group}/NAN_COUNT`, toInt64(nan));
+  };
+  put("XY", channels.min, channels.max, channels.sum, channels.sumSq, channels.nanCount);
+  if (!layout.hasDepth) return;
+  const xyz = Array.from({ length: stokes }, (_, s) => channels.combine(s * depth, depth));
+  put("XYZ", xyz.map((x) => x.min), xyz.map((x) => x.max), xyz.map((x) => x.sum), xyz.map((x) => x.sumSq), xyz.map((x) => x.nanCount));
+  const hist = new Float64Array(stokes * layout.numBins);
+  xyzHistograms.forEach((h, s) => hist.set(h, s * layout.numBins));
+  writer.writeAll("0/Statistics/XYZ/HISTOGRAM", toInt64(hist));
+}
+
+/**
+ * Read a window of every channel of one stokes back from DATA into `out` as [depth][h][w], a
+ * few channels at a time so that the copy in the wasm heap stays within one batch.
+ */
+export function readWindow(job: Job, stokes: number, w: Window, out: Float32Array): Float32Array {
+  const { depth, naxis } = job.layout.shape;
+  const pixels = w.width * w.height;
+  const channelsPerRead = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / 4 / pixels));
+  for (let z = 0; z < depth; z += channelsPerRead) {
+    const n = Math.min(channelsPerRead, depth - z);
+    const piece = out.subarray(z * pixels, (z + n) * pixels);
+    job.writer.readSlab("0/DATA", trim([stokes, z, w.y, w.x], naxis), trim([1, n, w.height, w.width], naxis), piece);
+  }
+  return out.subarray(0, depth * pixels);
+}
+
