@@ -18,6 +18,7 @@ import { Timer, type Job } from "./job.js";
 import { OutputFile } from "./output-file.js";
 import { writeStructure } from "./output-writes.js";
 import { planConversion, type ConversionPlan } from "./plan.js";
+import { createPool, type UnitPool } from "./pool.js";
 import { ProgressTracker, type ProgressCallback } from "./progress.js";
 import { convertSlow } from "./slow-mode.js";
 import { ConversionScratch } from "./stats-store.js";
@@ -94,6 +95,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
   const image = await FitsImage.open(input, { hdu: options.hdu });
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
+  let pool: UnitPool | undefined;
   try {
     // Mode, threads and memory limits from the shape alone, before any output is created.
     const plan = planConversion(image.shape, options);
@@ -111,7 +113,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn);
 
-    const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch() };
+    pool = createPool(plan.threads);
+    const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch(), pool };
     if (mode === "fast") await convertFast(job);
     else await convertSlow(job);
 
@@ -135,6 +138,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
       warnings,
     };
   } finally {
+    // Workers first: nothing may still be computing into buffers while the file is closed.
+    await pool?.close();
     if (writer !== undefined) {
       try {
         writer.close();

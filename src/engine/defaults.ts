@@ -15,11 +15,17 @@ export const WINDOW_BYTES = 128 * 2 ** 20;
 /**
  * The slow mode's windows: 512 pixels wide (one chunk of DATA), and as tall as fits
  * WINDOW_BYTES through every channel, at most 512 — so a deep cube's window stays bounded
- * (the reference's fixed 512×512 window needs 1 MiB per channel). `tileSize` forces a square.
+ * (the reference's fixed 512×512 window needs 1 MiB per channel). `tileSize` forces a square;
+ * `bytes` is the budget of one window (the pipeline divides WINDOW_BYTES among its slots).
  */
-export function slowWindow(width: number, height: number, depth: number, tileSize?: number): { width: number; height: number } {
+export function slowWindow(width: number, height: number, depth: number, tileSize?: number, bytes = WINDOW_BYTES): { width: number; height: number } {
   if (tileSize !== undefined) return { width: Math.min(tileSize, width), height: Math.min(tileSize, height) };
   const w = Math.min(512, width);
-  const h = Math.max(1, Math.min(512, height, Math.floor(WINDOW_BYTES / (w * depth * 4))));
+  const h = Math.max(1, Math.min(512, height, Math.floor(bytes / (w * depth * 4))));
   return { width: w, height: h };
+}
+
+/** Windows in flight in the slow mode's tile pass (and plane slots in its plane pass). */
+export function pipelineSlots(threads: number): number {
+  return threads + 1;
 }

@@ -7,6 +7,7 @@ import type { Hdf5Writer } from "../hdf5/writer.js";
 import type { Layout } from "../schema/layout.js";
 import type { ConvertOptions } from "./convert.js";
 import type { ProgressTracker } from "./progress.js";
+import type { UnitPool } from "./pool.js";
 import type { ConversionScratch } from "./stats-store.js";
 
 export interface Job {
@@ -18,6 +19,8 @@ export interface Job {
   readonly signal: AbortSignal | undefined;
   readonly options: ConvertOptions;
   readonly scratch: ConversionScratch;
+  /** Runs the units of work (worker threads, or inline for one thread). */
+  readonly pool: UnitPool;
 }
 
 

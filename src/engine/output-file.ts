@@ -1,33 +1,112 @@
 /**
- * The output is written under a temporary name beside the target and renamed over it only when
- * complete, so no file under the final name is ever partial, and an existing output survives a
- * failed run. On failure the temporary file is removed.
+ * The output file's life: checked before any work, claimed, written under a temporary name,
+ * then moved over the final name.
+ *
+ * - No file under the final name is ever partial: the output is written as `<output>.tmp` in the
+ *   same folder and renamed over `<output>` only when complete (rename(2) in one folder is atomic,
+ *   on local file systems as on Lustre, GPFS and NFS). An existing output survives a failed,
+ *   interrupted or killed run, and is replaced only by a complete one.
+ * - One conversion at a time per output: before the temporary file is created, the run claims the
+ *   output with a lock file `<output>.lock`, created exclusively (O_EXCL, atomic on those file
+ *   systems too) and holding the owner's pid, host and start time. A second conversion to the
+ *   same output is refused ("another conversion (pid N) is writing this output") instead of the
+ *   two writing one temporary file. The fixed temporary name (as the reference converter uses)
+ *   is then safe, and a stale one left by a killed run is simply replaced by the next run.
+ * - A lock is stale (taken over) when its process is gone: its pid is not running on this host,
+ *   or, from another host (or a reused pid), its heartbeat (the lock's modification time,
+ *   refreshed every minute while the run lives) is older than LOCK_STALE_MS. Taking over renames
+ *   the stale lock aside first, and checks that what was moved is the lock judged stale, so that
+ *   two runs taking over the same stale lock do not remove each other's fresh one.
+ * - On failure the temporary file and the lock are removed (also synchronously, for a process
+ *   that must exit at once: discardAllOutputsSync). After SIGKILL they stay, and the next run
+ *   takes both over.
+ * - Failures of the operating system while writing (disk full, file-size limit, quota, read-only
+ *   file system, I/O error) become one-line OutputErrors naming the output, the cause (with its
+ *   errno name) and what was being written.
  */
-import { rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { access, constants, link, open, rename, rm, stat, utimes } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { Hdf5Error } from "../hdf5/errors.js";
+
+/** A lock whose heartbeat (modification time) is older than this is stale, whoever holds it. */
+export const LOCK_STALE_MS = 10 * 60_000;
+/** How often a live run refreshes its lock's modification time. */
+const HEARTBEAT_MS = 60_000;
+/** A lock without readable contents (its creator died between creating and writing it) is stale after this. */
+const UNREADABLE_LOCK_STALE_MS = 60_000;
+/** Rounds of claim / take-over before giving up on a lock that keeps changing. */
+const CLAIM_ATTEMPTS = 8;
+
+/** Outputs claimed and not yet committed or discarded in this process. */
+const live = new Set<OutputFile>();
+
+/**
+ * Remove the temporary files and locks of every unfinished output of this process, synchronously:
+ * for a process about to exit at once (a second SIGINT/SIGTERM). Never throws.
+ */
+export function discardAllOutputsSync(): void {
+  for (const output of [...live]) output.discardSync();
+}
+
+/** What a lock file says about its owner. */
+export interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  /** ISO time the owner's run started. */
+  readonly started: string;
+}
+
+interface LockState {
+  /** The lock file's exact text, to recognize our own (or the one judged stale). */
+  readonly text: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+interface HeldLock {
+  readonly state: LockState;
+  readonly heartbeat: NodeJS.Timeout;
+}
 
 export class OutputFile {
   readonly target: string;
   readonly temporary: string;
+  readonly lockFile: string;
+  #lock: HeldLock | undefined;
   #done = false;
 
   constructor(target: string) {
     this.target = target;
-    // A fixed name per target (as the reference does): a stale one left by a killed run is
-    // simply replaced by the next run.
     this.temporary = join(dirname(target), `${basename(target)}.tmp`);
+    this.lockFile = join(dirname(target), `${basename(target)}.lock`);
   }
 
-  /** Check that the target's folder exists and is a folder, before any work is done. */
+  /** Whether this run holds the output's lock (between claim() and commit() / discard()). */
+  get claimed(): boolean {
+    return this.#lock !== undefined;
+  }
+
+  /** Check that the target's folder exists, is a folder and is writable, before any work is done. */
   async check(): Promise<void> {
     const folder = dirname(this.target);
     let info;
     try {
       info = await stat(folder);
-    } catch {
-      throw new OutputError(`output folder ${folder} does not exist`, this.target);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === "ENOENT") throw new OutputError(`output folder ${folder} does not exist`, this.target);
+      if (code === "ENOTDIR") throw new OutputError(`${folder} is not a folder`, this.target);
+      throw this.osError(error, `while checking the output folder ${folder}`);
     }
     if (!info.isDirectory()) throw new OutputError(`${folder} is not a folder`, this.target);
+    try {
+      await access(folder, constants.W_OK);
+    } catch (error) {
+      throw this.osError(error, "", `output folder ${folder} is not writable`);
+    }
     try {
       if ((await stat(this.target)).isDirectory()) throw new OutputError("the output path is a folder", this.target);
     } catch (error) {
@@ -35,22 +114,310 @@ export class OutputFile {
     }
   }
 
-  /** Move the complete temporary file to the final name (atomic on one file system). */
-  async commit(): Promise<void> {
-    await rename(this.temporary, this.target);
-    this.#done = true;
+  /**
+   * Claim the output for this run: create the lock (taking over a stale one) and remove a stale
+   * temporary file. Throws OutputBusyError when another live conversion holds the output.
+   */
+  async claim(): Promise<void> {
+    if (this.#lock !== undefined || this.#done) throw new Error(`${this.target}: claimed twice`);
+    const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    const text = `${JSON.stringify({ tool: "fits2idia-ts", ...owner })}\n`;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const state = await this.#create(text);
+      if (state !== undefined) {
+        const heartbeat = setInterval(() => {
+          const now = new Date();
+          utimes(this.lockFile, now, now).catch(() => undefined);
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
+        this.#lock = { state, heartbeat };
+        live.add(this);
+        break;
+      }
+      const holder = await this.#inspect();
+      if (holder === undefined) continue; // gone meanwhile: try again
+      if (!holder.stale) throw new OutputBusyError(this.target, this.lockFile, holder.owner);
+      await this.#takeOver(holder.state);
+    }
+    if (this.#lock === undefined) {
+      throw new OutputError(`cannot claim the output: its lock file ${this.lockFile} keeps changing`, this.target);
+    }
+    // A temporary file left by a killed run is ours now; the writer truncates it anyway, but
+    // removing it first also clears one we could not truncate (a read-only file).
+    try {
+      await rm(this.temporary, { force: true });
+    } catch (error) {
+      await this.discard();
+      throw this.osError(error, `while removing the stale temporary file ${this.temporary}`);
+    }
   }
 
-  /** Remove the temporary file if the run did not complete; never throws. */
+  /** Move the complete temporary file to the final name (atomic in one folder), then release the lock. */
+  async commit(): Promise<void> {
+    try {
+      await rename(this.temporary, this.target);
+    } catch (error) {
+      throw this.osError(error, "while moving the finished file to its name");
+    }
+    this.#done = true;
+    this.#release();
+  }
+
+  /** Remove the temporary file and the lock if the run claimed the output and did not complete; never throws. */
   async discard(): Promise<void> {
-    if (this.#done) return;
+    if (this.#done || this.#lock === undefined) return;
     await rm(this.temporary, { force: true }).catch(() => undefined);
+    this.#release();
+  }
+
+  /** discard(), synchronously (for a process exiting at once); never throws. */
+  discardSync(): void {
+    if (this.#done || this.#lock === undefined) return;
+    try {
+      rmSync(this.temporary, { force: true });
+    } catch {
+      // Nothing more can be done; the next run replaces it.
+    }
+    this.#release();
+  }
+
+  /**
+   * The error to report for a failure during the run: failures of the output file (HDF5 errors
+   * on the temporary file, file-system errors on its paths) become one-line OutputErrors naming
+   * the final output; anything else is returned unchanged.
+   */
+  describeFailure(error: unknown): unknown {
+    if (error instanceof OutputError) return error;
+    const ours = new Set([this.temporary, this.target, this.lockFile].map((p) => resolve(p)));
+    if (error instanceof Hdf5Error && ours.has(resolve(error.file))) {
+      const cause = osCauseOf(error);
+      const during = duringText(error);
+      if (cause !== undefined) return new OutputError(`${causeText(cause)} ${during}`, this.target, { cause: error, errno: cause.code });
+      return new OutputError(error.message, this.target, { cause: error });
+    }
+    const path = (error as { path?: unknown } | null)?.path;
+    if (typeof path === "string" && ours.has(resolve(path)) && osCauseOf(error) !== undefined) {
+      const syscall = (error as { syscall?: unknown }).syscall;
+      return this.osError(error, `while ${typeof syscall === "string" ? `${syscall} on` : "using"} ${path}`);
+    }
+    return error;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** An OutputError for an operating-system error: `<cause> <during>`, or `<lead>: <cause>`. */
+  private osError(error: unknown, during: string, lead?: string): OutputError {
+    const cause = osCauseOf(error);
+    const text = cause !== undefined ? causeText(cause) : error instanceof Error ? error.message : String(error);
+    const message = lead !== undefined ? `${lead}: ${text}` : `${text} ${during}`.trim();
+    return new OutputError(message, this.target, { cause: error, errno: cause?.code });
+  }
+
+  /** Create the lock file exclusively with `text`; undefined when it exists already. */
+  async #create(text: string): Promise<LockState | undefined> {
+    let handle;
+    try {
+      handle = await open(this.lockFile, "wx", 0o644);
+    } catch (error) {
+      if (errnoCode(error) === "EEXIST") return undefined;
+      throw this.osError(error, `while creating the lock file ${this.lockFile}`);
+    }
+    try {
+      await handle.writeFile(text);
+      const info = await handle.stat();
+      return { text, dev: info.dev, ino: info.ino };
+    } catch (error) {
+      await rm(this.lockFile, { force: true }).catch(() => undefined);
+      throw this.osError(error, `while creating the lock file ${this.lockFile}`);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** The lock file's owner and whether it is stale; undefined when there is no lock file any more. */
+  async #inspect(): Promise<{ state: LockState; owner: LockOwner | undefined; stale: boolean } | undefined> {
+    let handle;
+    try {
+      handle = await open(this.lockFile, "r");
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return undefined;
+      throw this.osError(error, `while reading the lock file ${this.lockFile}`);
+    }
+    let text: string;
+    let info;
+    try {
+      info = await handle.stat();
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    const state: LockState = { text, dev: info.dev, ino: info.ino };
+    const owner = parseLock(text);
+    const age = Date.now() - info.mtimeMs;
+    const stale =
+      owner === undefined
+        ? age > UNREADABLE_LOCK_STALE_MS
+        : age > LOCK_STALE_MS || (owner.host === hostname() && !processRuns(owner.pid));
+    return { state, owner, stale };
+  }
+
+  /**
+   * Remove a lock judged stale. It is renamed aside first (only one of several runs doing this
+   * at once gets it); if what was moved is not the lock judged stale (another run claimed the
+   * output in between), it is put back.
+   */
+  async #takeOver(stale: LockState): Promise<void> {
+    const aside = `${this.lockFile}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+    try {
+      await rename(this.lockFile, aside);
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return;
+      throw this.osError(error, `while taking over the stale lock file ${this.lockFile}`);
+    }
+    let same = false;
+    try {
+      const info = await stat(aside);
+      same = info.dev === stale.dev && info.ino === stale.ino && readFileSync(aside, "utf8") === stale.text;
+    } catch {
+      same = false;
+    }
+    // Not the lock judged stale: give it back to its owner (if yet another run has claimed the
+    // output meanwhile this fails, and that run holds it).
+    if (!same) await link(aside, this.lockFile).catch(() => undefined);
+    await rm(aside, { force: true }).catch(() => undefined);
+  }
+
+  /** Stop the heartbeat and remove the lock file if it is still ours; never throws. */
+  #release(): void {
+    const lock = this.#lock;
+    live.delete(this);
+    if (lock === undefined) return;
+    this.#lock = undefined;
+    clearInterval(lock.heartbeat);
+    try {
+      const fd = openSync(this.lockFile, "r");
+      let mine = false;
+      try {
+        const info = fstatSync(fd);
+        mine = info.dev === lock.state.dev && info.ino === lock.state.ino && readFileSync(fd, "utf8") === lock.state.text;
+      } finally {
+        closeSync(fd);
+      }
+      if (mine) unlinkSync(this.lockFile);
+    } catch {
+      // Gone already, or unreadable: nothing of ours to remove.
+    }
   }
 }
 
 export class OutputError extends Error {
-  override readonly name = "OutputError";
-  constructor(message: string, readonly file: string) {
-    super(message);
+  override readonly name: string = "OutputError";
+  /** The operating system's error name (ENOSPC, EFBIG, …) when the failure came from it. */
+  readonly errno: string | undefined;
+  constructor(message: string, readonly file: string, options: { cause?: unknown; errno?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.errno = options.errno;
+  }
+}
+
+/** Another live conversion holds the output's lock. */
+export class OutputBusyError extends OutputError {
+  override readonly name = "OutputBusyError";
+  constructor(file: string, readonly lockFile: string, readonly owner: LockOwner | undefined) {
+    super(
+      owner === undefined
+        ? `another conversion is writing this output (lock file ${lockFile})`
+        : `another conversion (pid ${owner.pid}${owner.host === hostname() ? "" : ` on ${owner.host}`}) is writing this output`,
+      file,
+    );
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+
+function errnoCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function parseLock(text: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner> | null;
+    if (value === null || typeof value !== "object") return undefined;
+    if (!Number.isSafeInteger(value.pid) || value.pid! <= 0 || typeof value.host !== "string") return undefined;
+    return { pid: value.pid!, host: value.host, started: typeof value.started === "string" ? value.started : "" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid runs on this host (one we may not signal still runs). */
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === "EPERM";
+  }
+}
+
+/**
+ * Causes from the operating system, by errno name and by the C library's message for it (HDF5
+ * reports the message of the errno its write got: glibc's wording, or musl's inside h5wasm).
+ */
+const OS_CAUSES: ReadonlyArray<{ code: string; text: string; messages: readonly string[] }> = [
+  { code: "ENOSPC", text: "no space left on the device", messages: ["No space left on device"] },
+  { code: "EFBIG", text: "file size limit exceeded", messages: ["File too large"] },
+  { code: "EDQUOT", text: "disk quota exceeded", messages: ["Disk quota exceeded", "Quota exceeded"] },
+  { code: "EROFS", text: "read-only file system", messages: ["Read-only file system"] },
+  { code: "EIO", text: "input/output error", messages: ["Input/output error", "I/O error"] },
+  { code: "EACCES", text: "permission denied", messages: ["Permission denied"] },
+  { code: "EPERM", text: "operation not permitted", messages: ["Operation not permitted"] },
+  { code: "ENOENT", text: "no such file or folder", messages: ["No such file or directory"] },
+  { code: "ENOTDIR", text: "a path component is not a folder", messages: ["Not a directory"] },
+  { code: "EISDIR", text: "a folder is in the way", messages: ["Is a directory"] },
+  { code: "EMFILE", text: "too many open files", messages: ["Too many open files", "No file descriptors available"] },
+];
+
+/** The operating-system cause of an error (its errno name and a short description), when one is known. */
+export function osCauseOf(error: unknown): { code: string; text: string } | undefined {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e !== undefined && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const code = errnoCode(e);
+    const byCode = OS_CAUSES.find((c) => c.code === code);
+    if (byCode !== undefined) return { code: byCode.code, text: byCode.text };
+    const texts = [e instanceof Hdf5Error ? e.hdf5Stack : undefined, e instanceof Error ? e.message : undefined];
+    for (const text of texts) {
+      if (text === undefined) continue;
+      // HDF5's file driver: "errno = 28, error message = 'No space left on device'".
+      const message = /error message = '([^']*)'/.exec(text)?.[1];
+      const byMessage = OS_CAUSES.find((c) => c.messages.some((m) => (message ?? text).includes(m)));
+      if (byMessage !== undefined) return { code: byMessage.code, text: byMessage.text };
+    }
+  }
+  return undefined;
+}
+
+/** "no space left on the device (ENOSPC)" */
+export function causeText(cause: { code: string; text: string }): string {
+  return `${cause.text} (${cause.code})`;
+}
+
+/** "while writing 0/DATA", "while finishing the file", … for an HDF5 error. */
+function duringText(error: Hdf5Error): string {
+  const object = error.object?.replace(/^\/+/, "") || undefined;
+  switch (error.code) {
+    case "OPEN":
+      return "while creating the temporary file";
+    case "CLOSE":
+      return "while finishing the file";
+    case "CREATE":
+      return object === undefined ? "while creating the file's structure" : `while creating ${object}`;
+    case "READ":
+      return object === undefined ? "while reading the file back" : `while reading back ${object}`;
+    default:
+      return object === undefined ? "while writing the file" : `while writing ${object}`;
   }
 }

@@ -12,7 +12,8 @@ import { DEFAULT_BATCH_BYTES } from "./defaults.js";
 import { trim, type Job } from "./job.js";
 import type { PlaneResult } from "./plane-unit.js";
 import { toFloat32, toInt64, type ChannelStats } from "./stats-store.js";
-import type { TileResult, Window } from "./tile-unit.js";
+import type { Window } from "./tile-unit.js";
+import { windowOutputViews } from "./unit-tasks.js";
 
 /** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
 export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void): void {
@@ -22,7 +23,18 @@ export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsIm
   writer.setAttributes("0", attributes.group0);
   if (attributes.root.length > 0) writer.setAttributes("/", attributes.root);
   const datasets = [layout.data, ...(layout.swizzled ? [layout.swizzled] : []), ...layout.mipmaps, ...layout.statistics];
-  for (const d of datasets) writer.createDataset({ path: d.path, shape: [...d.shape], dtype: d.dtype, chunks: d.chunks ? [...d.chunks] : undefined });
+  for (const d of datasets) {
+    writer.createDataset({ path: d.path, shape: [...d.shape], dtype: d.dtype, chunks: d.chunks ? [...d.chunks] : undefined });
+    // HDF5 places a contiguous dataset's storage when it is first written. Writing one value now
+    // places every dataset in creation order, so the file's layout does not depend on the order
+    // in which a mode happens to write: fast and slow mode, any thread count, give the same bytes.
+    // (The value is overwritten later; the storage is not filled, so this costs no time.)
+    if (d.chunks === undefined) {
+      const origin = d.shape.map(() => 0);
+      const one = d.shape.map(() => 1);
+      writer.writeSlab(d.path, origin, one, d.dtype === "int64" ? new BigInt64Array(1) : new Float32Array(1));
+    }
+  }
   if (layout.hasDepth) writer.hardLink("0/SwizzledData", "0/PermutedData");
 }
 
@@ -43,28 +55,34 @@ export function writeData(job: Job, stokes: number, channel: number, count: numb
   job.writer.writeSlab("0/DATA", trim([stokes, channel, 0, 0], naxis), trim([1, count, height, width], naxis), values);
 }
 
-/** The tile pass's outputs for one window: swizzled values and Z statistics. */
-export function writeTileResult(job: Job, stokes: number, result: TileResult): void {
-  const { writer, layout, scratch } = job;
+/** A window unit's outputs, from its shared output buffer: the rotation and the Z statistics. */
+export function writeWindowOutputs(job: Job, stokes: number, w: Window, buffer: SharedArrayBuffer, capacity: number): void {
+  const { writer, layout } = job;
   const { naxis, depth } = layout.shape;
-  const w: Window = result.window;
-  // The window's rotation is [width][height][depth]: runs of columns are contiguous, so it is
-  // written in pieces of at most one batch, which bounds the copy in the wasm heap.
+  const out = windowOutputViews(buffer, depth, capacity, w.width * w.height);
+  writeRotation(job, stokes, w, out.swizzled);
+  const start = trim([stokes, w.y, w.x], naxis - 1);
+  const count = trim([1, w.height, w.width], naxis - 1);
+  writer.writeSlab("0/Statistics/Z/MIN", start, count, out.min);
+  writer.writeSlab("0/Statistics/Z/MAX", start, count, out.max);
+  writer.writeSlab("0/Statistics/Z/SUM", start, count, out.sum);
+  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, out.sumSq);
+  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, out.nanCount);
+}
+
+/**
+ * A window's rotation is [width][height][depth]: runs of columns are contiguous, so it is
+ * written in pieces of at most one batch, which bounds the copy in the wasm heap.
+ */
+function writeRotation(job: Job, stokes: number, w: Window, swizzled: Float32Array): void {
+  const { naxis, depth } = job.layout.shape;
   const columnValues = w.height * depth;
   const columnsPerSlab = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / 4 / columnValues));
   for (let x = 0; x < w.width; x += columnsPerSlab) {
     const n = Math.min(columnsPerSlab, w.width - x);
-    const piece = result.swizzled.subarray(x * columnValues, (x + n) * columnValues);
-    writer.writeSlab(layout.swizzled!.path, trim([stokes, w.x + x, w.y, 0], naxis), trim([1, n, w.height, depth], naxis), piece);
+    const piece = swizzled.subarray(x * columnValues, (x + n) * columnValues);
+    job.writer.writeSlab(job.layout.swizzled!.path, trim([stokes, w.x + x, w.y, 0], naxis), trim([1, n, w.height, depth], naxis), piece);
   }
-  const start = trim([stokes, w.y, w.x], naxis - 1);
-  const count = trim([1, w.height, w.width], naxis - 1);
-  const z = result.zStats;
-  writer.writeSlab("0/Statistics/Z/MIN", start, count, z.min);
-  writer.writeSlab("0/Statistics/Z/MAX", start, count, z.max);
-  writer.writeSlab("0/Statistics/Z/SUM", start, count, scratch.float32(z.sum));
-  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, scratch.float32(z.sumSq));
-  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, scratch.int64(z.nanCount));
 }
 
 /** XY statistics of every plane and, for cubes, the XYZ statistics and histograms. */

@@ -34,16 +34,20 @@ export class PlaneUnit {
     this.#mipmaps = layout.mipLevels.map((level) => new Float32Array(level.width * level.height));
   }
 
-  /** Results for the plane `data[offset .. offset + width*height)`. */
-  run(data: Float32Array, offset = 0): PlaneResult {
+  /**
+   * Results for the plane `data[offset .. offset + width*height)`, into `out` when given (e.g.
+   * views of a shared buffer), else into the unit's own buffers.
+   */
+  run(data: Float32Array, offset = 0, out?: { histogram: Float64Array; mipmaps: readonly Float32Array[] }): PlaneResult {
     const size = this.#layout.shape.width * this.#layout.shape.height;
     const stats = planeStats(data, offset, size);
-    const histogram = this.#histogram.fill(0);
+    const histogram = (out?.histogram ?? this.#histogram).fill(0);
     accumulateHistogram(data, offset, size, stats.min, stats.max, histogram);
-    if (this.#mipmaps.length > 0) {
+    const mipmaps = out?.mipmaps ?? this.#mipmaps;
+    if (mipmaps.length > 0) {
       this.#accumulator.addPlane(data, offset);
-      this.#mipmaps.forEach((out, i) => this.#accumulator.means(i, out));
+      mipmaps.forEach((target, i) => this.#accumulator.means(i, target));
     }
-    return { stats, histogram, mipmaps: this.#mipmaps };
+    return { stats, histogram, mipmaps };
   }
 }

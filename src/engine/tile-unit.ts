@@ -33,22 +33,24 @@ export class TileUnit {
   readonly #zStats: ZStats;
   readonly #swizzled: Float32Array;
 
-  constructor(depth: number, maxPixels: number) {
+  constructor(depth: number, maxPixels: number, ownRotationBuffer = true) {
     this.#depth = depth;
     this.#zStats = createZStats(maxPixels);
-    this.#swizzled = new Float32Array(depth * maxPixels);
+    this.#swizzled = new Float32Array(ownRotationBuffer ? depth * maxPixels : 0);
   }
 
   /**
    * Run one window: `values` holds it as [depth][height][width] (x fastest). The XYZ histogram
-   * counts of its finite values between `xyzMin` and `xyzMax` are added to `histogram`.
+   * counts of its finite values between `xyzMin` and `xyzMax` are added to `histogram`. The
+   * rotation goes to `swizzledOut` when given (a unit made without its own rotation buffer
+   * must be given one).
    */
-  run(values: Float32Array, window: Window, xyzMin: number, xyzMax: number, histogram: Float64Array): TileResult {
+  run(values: Float32Array, window: Window, xyzMin: number, xyzMax: number, histogram: Float64Array, swizzledOut?: Float32Array): TileResult {
     const depth = this.#depth;
     const pixels = window.width * window.height;
     zStatsOfTile(values, depth, pixels, this.#zStats);
     accumulateHistogram(values, 0, depth * pixels, xyzMin, xyzMax, histogram);
-    const swizzled = this.#swizzled.subarray(0, depth * pixels);
+    const swizzled = swizzledOut ?? this.#swizzled.subarray(0, depth * pixels);
     swizzle(values, depth, window.height, window.width, swizzled);
     const z = this.#zStats;
     const zStats: ZStats = {

@@ -126,6 +126,19 @@ export class FitsImage {
     return target;
   }
 
+  /**
+   * Read the raw bytes of `count` planes starting at plane `first`, as stored (big-endian, BITPIX
+   * encoding), into `into` — for decoding elsewhere (e.g. in place on a worker thread).
+   */
+  async readRawPlanes(first: number, count: number, into: Uint8Array): Promise<Uint8Array> {
+    this.#checkPlanes(first, count);
+    const length = count * this.planeBytes;
+    if (into.length < length) throw new RangeError("readRawPlanes: output array too small");
+    const target = into.subarray(0, length);
+    await this.#serial(() => this.#readExact(first * this.planeBytes, length, target));
+    return target;
+  }
+
   /** Read one plane: channel `channel` of stokes `stokes`. */
   async readPlane(channel: number, stokes = 0, out?: Float32Array): Promise<Float32Array> {
     const { depth, stokes: stokesCount } = this.shape;
