@@ -10,6 +10,7 @@ import { describeError } from "./errors.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
 import { modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
+import { Interrupted, watchSignals } from "./signals.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -19,11 +20,14 @@ export interface CliIo {
 
 const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
-/** Run the command; resolves to its exit status (0, or 1 after `Error: …. Aborting.` on stderr). */
+/**
+ * Run the command; resolves to its exit status: 0, or 1 after `Error: …. Aborting.` on stderr
+ * (130 or 143 when SIGINT or SIGTERM interrupted the conversion: src/cli/signals.ts).
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const fail = (error: unknown, debug: boolean): number => {
     io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
-    return 1;
+    return error instanceof Interrupted ? error.exitCode : 1;
   };
   let args: CliArgs;
   try {
@@ -49,8 +53,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 
 /** `-m`: the prediction for the mode that would be used, and why; nothing is written. */
 async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
-  const prediction = await predictMemory(args.input, { hdu: args.hdu });
   const resources = resolveResources({ memoryLimit: args.memoryLimit, threads: args.threads, env: io.env });
+  const prediction = await predictMemory(args.input, { hdu: args.hdu, threads: resources.threads.threads });
   let choice: ModeChoice | MemoryLimitError;
   try {
     choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit });
@@ -65,22 +69,28 @@ async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
 async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
   const output = args.output ?? defaultOutputName(args.input);
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
+  // SIGINT / SIGTERM abort the conversion (which removes its temporary file) from here on.
+  const signals = watchSignals(output, { stderr: io.stderr });
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
   // --version, -m and usage errors do not need it.
-  const { convert } = await import("../engine/convert.js");
   try {
+    const { convert } = await import("../engine/convert.js");
     const report = await convert(args.input, output, {
       mode: args.mode ?? "auto",
       memoryLimit: args.memoryLimit,
       threads: args.threads,
       env: io.env,
       hdu: args.hdu,
+      checksum: args.checksum,
+      ignoreChecksum: args.ignoreChecksum,
       onPlan: printer ? (plan) => printer.line(modeLine(plan)) : undefined,
       onProgress: printer ? (p) => printer.update(p) : undefined,
       onWarning: printer ? (message) => printer.line(`Warning: ${message}`) : undefined,
+      signal: signals.signal,
     });
     printer?.line(summaryLine(report));
   } finally {
+    signals.dispose();
     printer?.finish();
   }
 }

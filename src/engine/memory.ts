@@ -6,7 +6,7 @@
 import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { layoutOf } from "../schema/layout.js";
-import { DEFAULT_BATCH_BYTES, slowWindow, type Mode } from "./defaults.js";
+import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
   readonly name: string;
@@ -29,6 +29,8 @@ export interface MemoryPrediction {
 export interface MemoryModelOptions {
   batchBytes?: number;
   tileSize?: number;
+  /** Threads computing units (default 1: inline, no worker threads). */
+  threads?: number;
 }
 
 /**
@@ -37,79 +39,83 @@ export interface MemoryModelOptions {
  */
 export const RUNTIME_BYTES = 106e6;
 
+/** Resident memory of one worker thread: its V8 isolate and the loaded kernels (measured). */
+export const WORKER_BYTES = 12e6;
+
 /** Bytes the file reader keeps for decoding (one read chunk). */
 const READ_SCRATCH = 8 * 2 ** 20;
 
-/** Per-pixel bytes of the Z statistics of a window: min, max (float32), sum, sumSq, count (float64). */
+/** Per-pixel bytes of a unit's own Z statistics: min, max (float32), sum, sumSq, count (float64). */
 const Z_STATS_PER_PIXEL = 4 + 4 + 8 + 8 + 8;
-/** Per-pixel bytes of the Z statistics converted for writing: two float32 arrays of sums, int64 counts. */
-const Z_WRITE_PER_PIXEL = 4 + 4 + 8;
+/** Per-pixel bytes of a window's shared outputs besides the rotation: four float32, one int64. */
+const Z_OUT_PER_PIXEL = 4 * 4 + 8;
 
 export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOptions = {}): MemoryPrediction {
   const layout = layoutOf(shape);
-  const { width, height, depth, stokes } = shape;
+  const { width, height, depth } = shape;
   const plane = width * height * 4;
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const threads = Math.max(1, options.threads ?? 1);
+  const workers = threads > 1 ? threads : 0;
 
-  // Mipmaps of one plane: float64 sums and int32 counts per mipmap pixel, the means written
-  // (float32), and the accumulator's row buffers.
+  // One plane unit per thread: float64 sums and int32 counts per mipmap pixel plus the
+  // accumulator's row buffers; its own histogram and mipmap outputs.
   const mipPixels = layout.mipLevels.reduce((n, l) => n + l.width * l.height, 0);
-  const mipmaps = mipPixels * (8 + 4 + 4) + (layout.mipLevels.length > 0 ? width * (8 + 4) : 0);
-  // Histograms of one plane (float64 counts, int64 copy) and the XY statistics of every plane.
-  const statistics = layout.numBins * 16 * 2 + stokes * depth * 40;
+  const planeUnit = mipPixels * (8 + 4 + 4) + (layout.mipLevels.length > 0 ? width * (8 + 4) : 0) + layout.numBins * 8;
+  // A plane's results in the shared ring (histogram and mipmaps), and the int64 copy written.
+  const planeResults = layout.numBins * 8 + mipPixels * 4;
+  const statistics = layout.numBins * 8 + shape.stokes * depth * 40;
 
-  const fastComponents: MemoryComponent[] = [{ name: "runtime", bytes: RUNTIME_BYTES }];
-  const slowComponents: MemoryComponent[] = [{ name: "runtime", bytes: RUNTIME_BYTES }];
-
-  // Fast: one stokes, a batch of it copied into the wasm heap at a time, strips of the rotation.
-  const cube = depth * plane;
-  const batchPlanes = Math.max(1, Math.min(depth, Math.floor(batchBytes / plane)));
-  const dataSlab = batchPlanes * plane;
-  fastComponents.push(
-    { name: "cube (one stokes)", bytes: cube },
-    { name: "read buffer", bytes: Math.min(READ_SCRATCH, cube) },
-    { name: "mipmaps", bytes: mipmaps },
+  const common = (): MemoryComponent[] => [
+    { name: "runtime", bytes: RUNTIME_BYTES },
+    ...(workers > 0 ? [{ name: `worker threads (${workers})`, bytes: workers * WORKER_BYTES }] : []),
+    { name: "plane units", bytes: threads * planeUnit },
     { name: "statistics", bytes: statistics },
-  );
-  let fastHeap = dataSlab;
+  ];
+
+  // Fast: one stokes in a shared buffer; results ring; windows are strips of whole columns,
+  // gathered by each unit into its own buffer, with threads + 1 output slots.
+  const fast = common();
+  const fastSlots = 2 * threads + 2;
+  fast.push({ name: "cube (one stokes)", bytes: depth * plane }, { name: "plane results", bytes: fastSlots * planeResults });
+  let fastHeap = plane;
+  if (!layout.hasDepth) fast.push({ name: "read buffer", bytes: Math.min(READ_SCRATCH, plane) });
   if (layout.hasDepth) {
     const strip = Math.max(1, Math.min(width, Math.floor(batchBytes / 2 / (height * depth * 4))));
-    const stripValues = strip * height * depth * 4;
-    const stripPixels = strip * height;
-    fastComponents.push({
-      name: "rotation strip",
-      bytes: 2 * stripValues + stripPixels * (Z_STATS_PER_PIXEL + Z_WRITE_PER_PIXEL),
-    });
-    fastHeap = Math.max(fastHeap, stripValues);
+    const capacity = strip * height;
+    const values = capacity * depth * 4;
+    fast.push(
+      { name: "rotation outputs", bytes: pipelineSlots(threads) * (values + capacity * Z_OUT_PER_PIXEL) },
+      { name: "window units", bytes: threads * (values + capacity * Z_STATS_PER_PIXEL) },
+    );
+    fastHeap = Math.max(fastHeap, Math.min(values, batchBytes));
   }
-  fastComponents.push({ name: "HDF5 write buffer", bytes: fastHeap });
+  fast.push({ name: "HDF5 write buffer", bytes: fastHeap });
 
-  // Slow: one plane; then windows of tile × tile pixels through every channel, read back.
-  slowComponents.push(
-    { name: "plane", bytes: plane },
-    { name: "read buffer", bytes: Math.min(READ_SCRATCH, plane) },
-    { name: "mipmaps", bytes: mipmaps },
-    { name: "statistics", bytes: statistics },
-  );
+  // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight.
+  const slow = common();
+  const slowSlots = pipelineSlots(threads) + 1;
+  slow.push({ name: "plane ring", bytes: slowSlots * (plane + planeResults) });
   let slowHeap = plane;
   if (layout.hasDepth) {
-    const window = slowWindow(width, height, depth, options.tileSize);
-    const windowPixels = window.width * window.height;
-    const windowValues = windowPixels * depth * 4;
-    slowComponents.push({
-      name: "rotation window",
-      bytes: 2 * windowValues + windowPixels * (Z_STATS_PER_PIXEL + Z_WRITE_PER_PIXEL),
-    });
-    // The window is read back and its rotation written a batch at a time.
-    slowHeap = Math.max(slowHeap, Math.min(windowValues, batchBytes));
+    const windowSlots = pipelineSlots(threads);
+    const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / windowSlots);
+    const capacity = window.width * window.height;
+    const values = capacity * depth * 4;
+    slow.push(
+      { name: "windows (read back, rotated)", bytes: windowSlots * (2 * values + capacity * Z_OUT_PER_PIXEL) },
+      { name: "window units", bytes: threads * capacity * Z_STATS_PER_PIXEL },
+    );
+    // Windows are read back and rotations written a batch at a time.
+    slowHeap = Math.max(slowHeap, Math.min(values, batchBytes));
   }
-  slowComponents.push({ name: "HDF5 write buffer", bytes: slowHeap });
+  slow.push({ name: "HDF5 write buffer", bytes: slowHeap });
 
   const total = (components: MemoryComponent[]): number => components.reduce((n, c) => n + c.bytes, 0);
   return {
     shape: { ...shape },
-    fast: { mode: "fast", components: fastComponents, total: total(fastComponents) },
-    slow: { mode: "slow", components: slowComponents, total: total(slowComponents) },
+    fast: { mode: "fast", components: fast, total: total(fast) },
+    slow: { mode: "slow", components: slow, total: total(slow) },
   };
 }
 
