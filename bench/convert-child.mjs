@@ -8,6 +8,7 @@ const report = await convert(input, output, options);
 process.stdout.write(
   JSON.stringify({
     mode: report.mode,
+    threads: report.threads,
     seconds: report.seconds,
     bytesIn: report.bytesIn,
     bytesOut: report.bytesOut,

@@ -46,6 +46,7 @@ export function timeCommand(command, args, options = {}) {
  */
 export function convertInChild(input, output, options = {}) {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, [join(ROOT, "bench/convert-child.mjs"), input, output, JSON.stringify(options)], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, ...(options.env ?? {}) },
@@ -55,7 +56,8 @@ export function convertInChild(input, output, options = {}) {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`conversion of ${input} failed with exit code ${code}`));
-      resolve(JSON.parse(text));
+      // The wall time of the whole process, start-up included, as a user would time the command.
+      resolve({ ...JSON.parse(text), wallSeconds: (performance.now() - started) / 1000 });
     });
   });
 }

@@ -18,5 +18,5 @@ const run = (script, args) => {
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
 if (parts.includes("kernels")) run("kernels.mjs", values.size === "small" ? ["--quick"] : []);
-if (parts.includes("speed")) run("speed.mjs", ["--size", values.size]);
+if (parts.includes("speed")) run("speed.mjs", ["--size", values.size, "--threads", "1"]);
 if (parts.includes("memory")) run("memory.mjs", ["--size", values.size === "small" ? "small" : "medium"]);

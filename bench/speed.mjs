@@ -12,6 +12,7 @@ const { values } = parseArgs({
     dir: { type: "string", default: "/tmp/fits2idia-bench" },
     repeat: { type: "string", default: "1" },
     modes: { type: "string", default: "auto,fast,slow" },
+    threads: { type: "string", default: "" },
   },
 });
 const dir = ensureDir(values.dir);
@@ -22,7 +23,11 @@ const CUBES = {
 }[values.size];
 if (!CUBES) throw new Error(`unknown size ${values.size}`);
 const repeat = Number(values.repeat);
-const modes = values.modes.split(",");
+// Runs: each mode with the default threads, then each mode with each thread count asked for.
+const runsWanted = values.modes.split(",").map((mode) => ({ mode }));
+for (const t of values.threads.split(",").filter(Boolean)) {
+  for (const mode of values.modes.split(",").filter((m) => m !== "auto")) runsWanted.push({ mode, threads: Number(t) });
+}
 
 const results = [];
 const rows = [];
@@ -34,23 +39,24 @@ for (const shape of CUBES) {
   for (let r = 0; r < repeat; r++) {
     let outputBytes;
     const runs = [];
-    for (const mode of modes) {
+    for (const { mode, threads } of runsWanted) {
       const output = join(dir, `speed-${name}-${mode}.hdf5`);
-      const run = await convertInChild(input, output, mode === "auto" ? {} : { mode });
+      const options = { ...(mode === "auto" ? {} : { mode }), ...(threads ? { threads } : {}) };
+      const run = await convertInChild(input, output, options);
       outputBytes = run.bytesOut;
       rmSync(output, { force: true });
-      runs.push({ mode, run });
+      runs.push({ mode, threads, run });
     }
     const floor = ioFloor(input, outputBytes, dir);
     rows.push([name, "I/O floor (cat + write)", floor.total.toFixed(2), (inputBytes / 1e6 / floor.total).toFixed(0), "-", "1.00"]);
     results.push({ shape, mode: "floor", seconds: floor.total, floor });
-    for (const { mode, run } of runs) {
-      const label = mode === "auto" ? `auto (chose ${run.mode})` : mode;
-      const ratio = run.seconds.total / floor.total;
-      rows.push([name, label, run.seconds.total.toFixed(2), (inputBytes / 1e6 / run.seconds.total).toFixed(0), (run.peakRssBytes / 2 ** 20).toFixed(0), ratio.toFixed(2)]);
-      results.push({ shape, mode, chosen: run.mode, seconds: run.seconds, peakRssBytes: run.peakRssBytes, predictedBytes: run.predictedBytes, ratioToFloor: ratio });
+    for (const { mode, threads, run } of runs) {
+      const label = `${mode === "auto" ? `auto (chose ${run.mode})` : mode}, ${run.threads} thread${run.threads === 1 ? "" : "s"}`;
+      const ratio = run.wallSeconds / floor.total;
+      rows.push([name, label, run.wallSeconds.toFixed(2), (inputBytes / 1e6 / run.wallSeconds).toFixed(0), (run.peakRssBytes / 2 ** 20).toFixed(0), ratio.toFixed(2)]);
+      results.push({ shape, mode, threads: run.threads, chosen: run.mode, wallSeconds: run.wallSeconds, seconds: run.seconds, peakRssBytes: run.peakRssBytes, predictedBytes: run.predictedBytes, ratioToFloor: ratio });
     }
-    for (const row of rows.slice(-modes.length - 1)) console.log(row.join("  "));
+    for (const row of rows.slice(-runsWanted.length - 1)) console.log(row.join("  "));
   }
 }
 const header = `Whole conversions vs the I/O floor (${machine()}, ${new Date().toISOString().slice(0, 10)})`;
