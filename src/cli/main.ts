@@ -6,4 +6,7 @@
 import { hideBin } from "yargs/helpers";
 import { main } from "./run.js";
 
-process.exitCode = await main(hideBin(process.argv));
+const status = await main(hideBin(process.argv));
+// Interrupted (130, 143): exit now rather than wait for whatever still holds the event loop.
+if (status >= 128) process.exit(status);
+process.exitCode = status;

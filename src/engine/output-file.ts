@@ -7,16 +7,18 @@
  *   on local file systems as on Lustre, GPFS and NFS). An existing output survives a failed,
  *   interrupted or killed run, and is replaced only by a complete one.
  * - One conversion at a time per output: before the temporary file is created, the run claims the
- *   output with a lock file `<output>.lock`, created exclusively (O_EXCL, atomic on those file
- *   systems too) and holding the owner's pid, host and start time. A second conversion to the
+ *   output with a lock file `<output>.lock`, created exclusively and whole (a written draft
+ *   hard-linked to that name: link(2) fails when the name exists, atomically on those file
+ *   systems too; O_EXCL where hard links are not supported), holding the owner's pid, host,
+ *   start time and a random id. A second conversion to the
  *   same output is refused ("another conversion (pid N) is writing this output") instead of the
  *   two writing one temporary file. The fixed temporary name (as the reference converter uses)
  *   is then safe, and a stale one left by a killed run is simply replaced by the next run.
  * - A lock is stale (taken over) when its process is gone: its pid is not running on this host,
  *   or, from another host (or a reused pid), its heartbeat (the lock's modification time,
- *   refreshed every minute while the run lives) is older than LOCK_STALE_MS. Taking over renames
- *   the stale lock aside first, and checks that what was moved is the lock judged stale, so that
- *   two runs taking over the same stale lock do not remove each other's fresh one.
+ *   refreshed every minute while the run lives) is older than LOCK_STALE_MS. It is removed under
+ *   a take-over guard (`<output>.lock.takeover`, also created exclusively), only if it is still
+ *   the lock judged stale, so that runs taking over at once never remove each other's fresh lock.
  * - On failure the temporary file and the lock are removed (also synchronously, for a process
  *   that must exit at once: discardAllOutputsSync). After SIGKILL they stay, and the next run
  *   takes both over.
@@ -26,7 +28,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, rmSync, unlinkSync } from "node:fs";
-import { access, constants, link, open, rename, rm, stat, utimes } from "node:fs/promises";
+import { access, constants, link, open, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { Hdf5Error } from "../hdf5/errors.js";
@@ -37,8 +39,12 @@ export const LOCK_STALE_MS = 10 * 60_000;
 const HEARTBEAT_MS = 60_000;
 /** A lock without readable contents (its creator died between creating and writing it) is stale after this. */
 const UNREADABLE_LOCK_STALE_MS = 60_000;
+/** How long a claim waits for an unreadable (just created) lock to get its owner before refusing. */
+const UNREADABLE_LOCK_WAIT_MS = 1000;
+/** A take-over guard older than this was left by a run killed while taking over a lock. */
+const TAKEOVER_STALE_MS = 30_000;
 /** Rounds of claim / take-over before giving up on a lock that keeps changing. */
-const CLAIM_ATTEMPTS = 8;
+const CLAIM_ATTEMPTS = 200;
 
 /** Outputs claimed and not yet committed or discarded in this process. */
 const live = new Set<OutputFile>();
@@ -121,7 +127,9 @@ export class OutputFile {
   async claim(): Promise<void> {
     if (this.#lock !== undefined || this.#done) throw new Error(`${this.target}: claimed twice`);
     const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-    const text = `${JSON.stringify({ tool: "fits2idia-ts", ...owner })}\n`;
+    // The random id tells apart the locks of two runs of one process (same pid, same start).
+    const text = `${JSON.stringify({ tool: "fits2idia-ts", ...owner, id: randomBytes(8).toString("hex") })}\n`;
+    const claimStart = performance.now();
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const state = await this.#create(text);
       if (state !== undefined) {
@@ -136,11 +144,16 @@ export class OutputFile {
       }
       const holder = await this.#inspect();
       if (holder === undefined) continue; // gone meanwhile: try again
+      if (holder.owner === undefined && !holder.stale && performance.now() - claimStart < UNREADABLE_LOCK_WAIT_MS) {
+        // Being written (a lock created in place), or left empty by a killed run: look again.
+        await pause();
+        continue;
+      }
       if (!holder.stale) throw new OutputBusyError(this.target, this.lockFile, holder.owner);
       await this.#takeOver(holder.state);
     }
     if (this.#lock === undefined) {
-      throw new OutputError(`cannot claim the output: its lock file ${this.lockFile} keeps changing`, this.target);
+      throw new OutputError("cannot claim the output: its lock file keeps changing", this.target);
     }
     // A temporary file left by a killed run is ours now; the writer truncates it anyway, but
     // removing it first also clears one we could not truncate (a read-only file).
@@ -148,7 +161,7 @@ export class OutputFile {
       await rm(this.temporary, { force: true });
     } catch (error) {
       await this.discard();
-      throw this.osError(error, `while removing the stale temporary file ${this.temporary}`);
+      throw this.osError(error, "while removing the stale temporary file");
     }
   }
 
@@ -198,7 +211,8 @@ export class OutputFile {
     const path = (error as { path?: unknown } | null)?.path;
     if (typeof path === "string" && ours.has(resolve(path)) && osCauseOf(error) !== undefined) {
       const syscall = (error as { syscall?: unknown }).syscall;
-      return this.osError(error, `while ${typeof syscall === "string" ? `${syscall} on` : "using"} ${path}`);
+      const role = resolve(path) === resolve(this.temporary) ? "the temporary file" : resolve(path) === resolve(this.lockFile) ? "the lock file" : "the output";
+      return this.osError(error, `while ${typeof syscall === "string" ? `${syscall} on` : "using"} ${role}`);
     }
     return error;
   }
@@ -213,14 +227,42 @@ export class OutputFile {
     return new OutputError(message, this.target, { cause: error, errno: cause?.code });
   }
 
-  /** Create the lock file exclusively with `text`; undefined when it exists already. */
+  /**
+   * Create the lock file with `text`, exclusively; undefined when it exists already. The text is
+   * written to a draft first, then hard-linked to the lock's name (link(2) fails if the name
+   * exists), so the lock never appears without its owner. Where hard links are not supported,
+   * the lock is created with O_EXCL and written after.
+   */
   async #create(text: string): Promise<LockState | undefined> {
+    const draft = `${this.lockFile}.${randomBytes(6).toString("hex")}.new`;
+    try {
+      await writeFile(draft, text, { flag: "wx", mode: 0o644 });
+    } catch (error) {
+      await rm(draft, { force: true }).catch(() => undefined);
+      throw this.osError(error, "while creating the lock file");
+    }
+    try {
+      await link(draft, this.lockFile);
+      const info = await stat(draft);
+      return { text, dev: info.dev, ino: info.ino };
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === "EEXIST") return undefined;
+      if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS" || code === "EMLINK") return this.#createInPlace(text);
+      throw this.osError(error, "while creating the lock file");
+    } finally {
+      await rm(draft, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** #create without hard links: O_EXCL, then the text (briefly empty: see UNREADABLE_LOCK_WAIT_MS). */
+  async #createInPlace(text: string): Promise<LockState | undefined> {
     let handle;
     try {
       handle = await open(this.lockFile, "wx", 0o644);
     } catch (error) {
       if (errnoCode(error) === "EEXIST") return undefined;
-      throw this.osError(error, `while creating the lock file ${this.lockFile}`);
+      throw this.osError(error, "while creating the lock file");
     }
     try {
       await handle.writeFile(text);
@@ -228,7 +270,7 @@ export class OutputFile {
       return { text, dev: info.dev, ino: info.ino };
     } catch (error) {
       await rm(this.lockFile, { force: true }).catch(() => undefined);
-      throw this.osError(error, `while creating the lock file ${this.lockFile}`);
+      throw this.osError(error, "while creating the lock file");
     } finally {
       await handle.close().catch(() => undefined);
     }
@@ -236,24 +278,10 @@ export class OutputFile {
 
   /** The lock file's owner and whether it is stale; undefined when there is no lock file any more. */
   async #inspect(): Promise<{ state: LockState; owner: LockOwner | undefined; stale: boolean } | undefined> {
-    let handle;
-    try {
-      handle = await open(this.lockFile, "r");
-    } catch (error) {
-      if (errnoCode(error) === "ENOENT") return undefined;
-      throw this.osError(error, `while reading the lock file ${this.lockFile}`);
-    }
-    let text: string;
-    let info;
-    try {
-      info = await handle.stat();
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
-    const state: LockState = { text, dev: info.dev, ino: info.ino };
-    const owner = parseLock(text);
-    const age = Date.now() - info.mtimeMs;
+    const state = await this.#readState();
+    if (state === undefined) return undefined;
+    const owner = parseLock(state.text);
+    const age = Date.now() - state.mtimeMs;
     const stale =
       owner === undefined
         ? age > UNREADABLE_LOCK_STALE_MS
@@ -262,29 +290,54 @@ export class OutputFile {
   }
 
   /**
-   * Remove a lock judged stale. It is renamed aside first (only one of several runs doing this
-   * at once gets it); if what was moved is not the lock judged stale (another run claimed the
-   * output in between), it is put back.
+   * Remove a lock judged stale, under a take-over guard (`<output>.lock.takeover`, created
+   * exclusively): holding it, the lock is read again and removed only if it is still the one
+   * judged stale. Fresh locks are only ever created (never removed) by other runs, so a run that
+   * claimed the output meanwhile keeps its lock. Without the guard, one run taking over could
+   * remove the fresh lock of another that took over just before it.
    */
   async #takeOver(stale: LockState): Promise<void> {
-    const aside = `${this.lockFile}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+    const guard = `${this.lockFile}.takeover`;
     try {
-      await rename(this.lockFile, aside);
+      await (await open(guard, "wx", 0o644)).close();
     } catch (error) {
-      if (errnoCode(error) === "ENOENT") return;
-      throw this.osError(error, `while taking over the stale lock file ${this.lockFile}`);
+      if (errnoCode(error) !== "EEXIST") throw this.osError(error, "while taking over the stale lock file");
+      // Another run is taking it over: look again shortly. A guard left by a run killed in
+      // the middle of a take-over (a few system calls) is removed once old.
+      try {
+        if (Date.now() - (await stat(guard)).mtimeMs > TAKEOVER_STALE_MS) await rm(guard, { force: true });
+      } catch {
+        // Gone already.
+      }
+      await pause();
+      return;
     }
-    let same = false;
     try {
-      const info = await stat(aside);
-      same = info.dev === stale.dev && info.ino === stale.ino && readFileSync(aside, "utf8") === stale.text;
-    } catch {
-      same = false;
+      const now = await this.#readState();
+      if (now !== undefined && now.dev === stale.dev && now.ino === stale.ino && now.text === stale.text) {
+        await rm(this.lockFile, { force: true });
+      }
+    } finally {
+      await rm(guard, { force: true }).catch(() => undefined);
     }
-    // Not the lock judged stale: give it back to its owner (if yet another run has claimed the
-    // output meanwhile this fails, and that run holds it).
-    if (!same) await link(aside, this.lockFile).catch(() => undefined);
-    await rm(aside, { force: true }).catch(() => undefined);
+  }
+
+  /** The lock file's contents and identity; undefined when there is none. */
+  async #readState(): Promise<(LockState & { mtimeMs: number }) | undefined> {
+    let handle;
+    try {
+      handle = await open(this.lockFile, "r");
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return undefined;
+      throw this.osError(error, "while reading the lock file");
+    }
+    try {
+      const info = await handle.stat();
+      const text = await handle.readFile("utf8");
+      return { text, dev: info.dev, ino: info.ino, mtimeMs: info.mtimeMs };
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
   }
 
   /** Stop the heartbeat and remove the lock file if it is still ours; never throws. */
@@ -326,7 +379,7 @@ export class OutputBusyError extends OutputError {
   constructor(file: string, readonly lockFile: string, readonly owner: LockOwner | undefined) {
     super(
       owner === undefined
-        ? `another conversion is writing this output (lock file ${lockFile})`
+        ? "another conversion is writing this output (its lock file names no owner yet)"
         : `another conversion (pid ${owner.pid}${owner.host === hostname() ? "" : ` on ${owner.host}`}) is writing this output`,
       file,
     );
@@ -334,6 +387,11 @@ export class OutputBusyError extends OutputError {
 }
 
 // -------------------------------------------------------------------------------------------------
+
+/** A short, random pause between two looks at a lock that is changing. */
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+}
 
 function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

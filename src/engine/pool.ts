@@ -45,11 +45,20 @@ export function createPool(threads: number): UnitPool {
 }
 
 function inlinePool(): UnitPool {
-  // Inline tasks still return promises, so both kinds of pool drive the same pipelines.
+  // Inline tasks still return promises, so both kinds of pool drive the same pipelines. Each
+  // task first lets the event loop run: signal handlers and abort callbacks must get their turn
+  // between units, as they do while a worker computes.
+  const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   return {
     threads: 1,
-    runPlane: async (task) => runTask(task) as PlaneStats,
-    runWindow: async (task) => runTask(task) as Float64Array,
+    runPlane: async (task) => {
+      await yieldToEventLoop();
+      return runTask(task) as PlaneStats;
+    },
+    runWindow: async (task) => {
+      await yieldToEventLoop();
+      return runTask(task) as Float64Array;
+    },
     close: async () => undefined,
   };
 }

@@ -1,0 +1,109 @@
+/**
+ * SIGINT and SIGTERM (Ctrl-C; what Slurm sends at the time limit) during a conversion.
+ *
+ * The first signal aborts the conversion through its AbortSignal: the engine stops at the next
+ * unit of work (planes, windows; and the worker pool stops its workers), removes the temporary
+ * file and the lock, and the command exits with 128 + the signal's number (130, 143) after
+ * `Error: <output>: interrupted by SIGTERM. Aborting.`. A second signal, or the abort not having
+ * ended the process within GRACE_MS, exits at once, after removing the temporary file and the
+ * lock synchronously.
+ *
+ * Signal handlers run between pieces of JavaScript: a synchronous stretch of work (one unit on
+ * the main thread) delays them until it ends.
+ *
+ * SIGXFSZ (a write beyond the file-size limit, `ulimit -f`) would kill the process by default,
+ * leaving the temporary file; Node.js ignores it, and a listener makes sure of it, so that the
+ * write fails with EFBIG and the conversion ends with its error and cleans up.
+ */
+import { discardAllOutputsSync } from "../engine/output-file.js";
+
+export type InterruptSignal = "SIGINT" | "SIGTERM";
+
+const SIGNAL_NUMBERS: Record<InterruptSignal, number> = { SIGINT: 2, SIGTERM: 15 };
+
+/** Milliseconds the conversion has after the first signal to stop before the process exits anyway. */
+export const GRACE_MS = 3000;
+
+/** The abort reason for a conversion stopped by a signal (an AbortError, as abort reasons are). */
+export class Interrupted extends Error {
+  override readonly name = "AbortError";
+  /** The exit status: 128 + the signal's number. */
+  readonly exitCode: number;
+  constructor(
+    readonly signal: InterruptSignal,
+    /** The output being written. */
+    readonly file: string,
+  ) {
+    super(`interrupted by ${signal}`);
+    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
+  }
+}
+
+export interface SignalWatch {
+  /** Aborted (with an Interrupted reason) at the first SIGINT or SIGTERM. */
+  readonly signal: AbortSignal;
+  /**
+   * The conversion has ended: stop the grace timer, and stop watching (the default actions
+   * again), except after an interruption, when a second signal still exits at once.
+   */
+  dispose(): void;
+}
+
+export interface SignalWatchOptions {
+  /** Where the one-line error goes when the process must exit at once. */
+  stderr?: { write(text: string): unknown };
+  /** Exits the process (tests replace it). */
+  exit?: (code: number) => void;
+  graceMs?: number;
+  /** Where the signals come from (tests pass an EventEmitter); default: the process. */
+  source?: Pick<NodeJS.EventEmitter, "on" | "off">;
+}
+
+/** Watch SIGINT and SIGTERM for the conversion writing `output`. */
+export function watchSignals(output: string, options: SignalWatchOptions = {}): SignalWatch {
+  const controller = new AbortController();
+  const stderr = options.stderr ?? process.stderr;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const graceMs = options.graceMs ?? GRACE_MS;
+  const source = options.source ?? process;
+  let first: Interrupted | undefined;
+  let exited = false;
+  let grace: NodeJS.Timeout | undefined;
+
+  const exitNow = (reason: Interrupted): void => {
+    if (exited) return;
+    exited = true;
+    discardAllOutputsSync();
+    stderr.write(`Error: ${reason.file}: ${reason.message}. Aborting.\n`);
+    exit(reason.exitCode);
+  };
+  const onSignal = (name: InterruptSignal): void => {
+    if (first !== undefined) {
+      exitNow(new Interrupted(name, output));
+      return;
+    }
+    first = new Interrupted(name, output);
+    controller.abort(first);
+    // Not holding the process open: it ends by itself once the conversion has stopped.
+    grace = setTimeout(() => exitNow(first!), graceMs);
+    grace.unref();
+  };
+  const onInt = (): void => onSignal("SIGINT");
+  const onTerm = (): void => onSignal("SIGTERM");
+  source.on("SIGINT", onInt);
+  source.on("SIGTERM", onTerm);
+  // Kept for the life of the process: removing the last listener would restore the default
+  // action (death), not Node's ignoring of it.
+  if (source === process && process.platform !== "win32" && process.listenerCount("SIGXFSZ") === 0) process.on("SIGXFSZ", () => undefined);
+
+  return {
+    signal: controller.signal,
+    dispose(): void {
+      // The conversion has stopped: the caller exits now (src/cli/main.ts).
+      clearTimeout(grace);
+      if (first !== undefined) return;
+      source.off("SIGINT", onInt);
+      source.off("SIGTERM", onTerm);
+    },
+  };
+}
