@@ -2,6 +2,7 @@
  * HDU navigation: read headers one block at a time, step over data units, and find the image
  * HDU the user asked for (by index, by EXTNAME[,EXTVER], or the first one holding an image).
  */
+import { Checksum } from "./checksum.js";
 import { FitsError, truncatedHeader } from "./errors.js";
 import { FitsHeader, HeaderParser } from "./header.js";
 import { describeHdu, type HduInfo } from "./hdu-info.js";
@@ -17,6 +18,8 @@ export interface Hdu {
   readonly headerStart: number;
   /** Byte offset of the data unit. */
   readonly dataStart: number;
+  /** The 32-bit ones' complement sum of the header's blocks as read (FITS checksum convention). */
+  readonly headerSum: number;
 }
 
 /** Which HDU to use: an index (0 = primary), or an EXTNAME with an optional EXTVER. */
@@ -27,6 +30,7 @@ const SIGNATURES = ["SIMPLE  =", "XTENSION="];
 /** Read the HDU whose header starts at `offset`; undefined at a clean end of file. */
 export async function readHdu(source: ByteSource, offset: number, index: number): Promise<Hdu | undefined> {
   const parser = new HeaderParser({ file: source.path });
+  const sum = new Checksum();
   const block = new Uint8Array(BLOCK);
   let position = offset;
   for (;;) {
@@ -45,12 +49,28 @@ export async function readHdu(source: ByteSource, offset: number, index: number)
         source.path,
       );
     }
+    if (position > offset && !isText(got.subarray(0, 80))) {
+      // A later block that does not even start with a card is not header: the END card is
+      // missing and the header runs on into the data unit (or the header is corrupt).
+      throw new FitsError(
+        "MISSING_END",
+        `no END card: HDU ${index} header at byte ${offset} runs into non-text bytes at byte ${position} ` +
+          `(header block ${(position - offset) / BLOCK + 1}), so its END card is missing or the header is corrupt`,
+        source.path,
+      );
+    }
     position += BLOCK;
+    sum.add(got);
     if (parser.push(got)) break;
   }
   const header = parser.finish();
   const info = describeHdu(header, { primary: index === 0, file: source.path });
-  return { index, header, info, headerStart: offset, dataStart: position };
+  return { index, header, info, headerStart: offset, dataStart: position, headerSum: sum.value };
+}
+
+/** Whether every byte is printable ASCII (what header cards are made of). */
+function isText(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b >= 32 && b <= 126);
 }
 
 function startsWith(bytes: Uint8Array, text: string): boolean {
