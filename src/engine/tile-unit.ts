@@ -85,12 +85,15 @@ export function gatherWindow(
   out: Float32Array,
 ): Float32Array {
   const target = out.subarray(0, depth * window.width * window.height);
+  // Plain loops: a subarray per row (262144 rows per strip of a 1024x1024x256 cube) made the
+  // gather allocation-bound.
+  const w = window.width;
   let o = 0;
   for (let z = 0; z < depth; z++) {
     for (let y = window.y; y < window.y + window.height; y++) {
       const from = (z * height + y) * width + window.x;
-      target.set(cube.subarray(from, from + window.width), o);
-      o += window.width;
+      for (let i = 0; i < w; i++) target[o + i] = cube[from + i]!;
+      o += w;
     }
   }
   return target;
