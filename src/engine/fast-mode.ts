@@ -5,7 +5,7 @@
  * strips of whole columns are handed to the pool as window units (Z statistics, XYZ histogram,
  * rotation), their outputs written in order.
  */
-import { DEFAULT_BATCH_BYTES } from "./defaults.js";
+import { DEFAULT_BATCH_BYTES, pipelineSlots } from "./defaults.js";
 import type { Job } from "./job.js";
 import { writeData, writePlaneResult, writeSummaryStatistics, writeWindowOutputs } from "./output-writes.js";
 import { OrderedPipeline } from "./pipeline.js";
@@ -27,6 +27,13 @@ export async function convertFast(job: Job): Promise<void> {
   const raw = rawDecoding(job);
   const xyzHistograms: Float64Array[] = [];
   const totalPlanes = stokes * depth;
+
+  // The window pass's strips and output slots, allocated once for every stokes.
+  const strip = Math.max(1, Math.min(width, Math.floor(batchBytes / 2 / (height * depth * 4))));
+  const capacity = strip * height;
+  const windows = windowsOf(width, height, strip, height);
+  const windowSlots = pipelineSlots(pool.threads);
+  const outputs = layout.hasDepth ? Array.from({ length: windowSlots }, () => new SharedArrayBuffer(windowOutputBytes(depth, capacity))) : [];
 
   for (let s = 0; s < stokes; s++) {
     // Planes: read, compute on the pool, write in order.
@@ -68,11 +75,6 @@ export async function convertFast(job: Job): Promise<void> {
     const xyz = channels.combine(s * depth, depth);
     const histogram = new Float64Array(layout.numBins);
     xyzHistograms.push(histogram);
-    const strip = Math.max(1, Math.min(width, Math.floor(batchBytes / 2 / (height * depth * 4))));
-    const capacity = strip * height;
-    const windows = windowsOf(width, height, strip, height);
-    const windowSlots = pool.threads + 1;
-    const outputs = Array.from({ length: windowSlots }, () => new SharedArrayBuffer(windowOutputBytes(depth, capacity)));
     let windowsDone = 0;
     const tiles = new OrderedPipeline<{ index: number; share: Float64Array }>(windowSlots, (done) => {
       for (let b = 0; b < histogram.length; b++) histogram[b]! += done.share[b]!;

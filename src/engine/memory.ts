@@ -6,6 +6,7 @@
 import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { layoutOf } from "../schema/layout.js";
+import { threadCount } from "./resources.js";
 import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
@@ -55,8 +56,12 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   const { width, height, depth } = shape;
   const plane = width * height * 4;
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
-  const threads = Math.max(1, options.threads ?? 1);
-  const workers = threads > 1 ? threads : 0;
+  const requestedThreads = Math.max(1, options.threads ?? 1);
+  const workers = requestedThreads > 1 ? requestedThreads : 0;
+  // Units and slots that are never used are never touched, so they take no resident memory:
+  // a 2-D image has one plane, hence one plane unit and one result slot.
+  const planes = shape.depth * shape.stokes;
+  const threads = Math.min(requestedThreads, planes);
 
   // One plane unit per thread: float64 sums and int32 counts per mipmap pixel plus the
   // accumulator's row buffers; its own histogram and mipmap outputs.
@@ -76,7 +81,7 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   // Fast: one stokes in a shared buffer; results ring; windows are strips of whole columns,
   // gathered by each unit into its own buffer, with threads + 1 output slots.
   const fast = common();
-  const fastSlots = 2 * threads + 2;
+  const fastSlots = Math.min(2 * requestedThreads + 2, depth);
   fast.push({ name: "cube (one stokes)", bytes: depth * plane }, { name: "plane results", bytes: fastSlots * planeResults });
   let fastHeap = plane;
   if (!layout.hasDepth) fast.push({ name: "read buffer", bytes: Math.min(READ_SCRATCH, plane) });
@@ -85,7 +90,7 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     const capacity = strip * height;
     const values = capacity * depth * 4;
     fast.push(
-      { name: "rotation outputs", bytes: pipelineSlots(threads) * (values + capacity * Z_OUT_PER_PIXEL) },
+      { name: "rotation outputs", bytes: pipelineSlots(requestedThreads) * (values + capacity * Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * (values + capacity * Z_STATS_PER_PIXEL) },
     );
     fastHeap = Math.max(fastHeap, Math.min(values, batchBytes));
@@ -94,11 +99,11 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
 
   // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight.
   const slow = common();
-  const slowSlots = pipelineSlots(threads) + 1;
+  const slowSlots = Math.min(pipelineSlots(requestedThreads) + 1, planes);
   slow.push({ name: "plane ring", bytes: slowSlots * (plane + planeResults) });
   let slowHeap = plane;
   if (layout.hasDepth) {
-    const windowSlots = pipelineSlots(threads);
+    const windowSlots = pipelineSlots(requestedThreads);
     const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / windowSlots);
     const capacity = window.width * window.height;
     const values = capacity * depth * 4;
@@ -119,11 +124,18 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   };
 }
 
-/** Both modes' predictions for a FITS file (reads only its header). */
-export async function predictMemory(input: string, options: MemoryModelOptions & { hdu?: HduSelector } = {}): Promise<MemoryPrediction> {
+/**
+ * Both modes' predictions for a FITS file (reads only its header). Without `threads`, for the
+ * thread count a conversion would use in this environment (as `convert` resolves it).
+ */
+export async function predictMemory(
+  input: string,
+  options: MemoryModelOptions & { hdu?: HduSelector; env?: NodeJS.ProcessEnv } = {},
+): Promise<MemoryPrediction> {
   const image = await FitsImage.open(input, { hdu: options.hdu });
   try {
-    return predictMemoryForShape(image.shape, options);
+    const threads = options.threads ?? threadCount({ env: options.env ?? process.env }).threads;
+    return predictMemoryForShape(image.shape, { ...options, threads });
   } finally {
     await image.close();
   }
