@@ -31,16 +31,44 @@ export interface CliArgs {
   readonly threads?: number;
   readonly hdu?: HduSelector;
   readonly debug: boolean;
+  /** `--no-checksum`: false (skip CHECKSUM/DATASUM verification); absent: verify. */
+  readonly checksum?: false;
+  /** `--ignore-checksum`: a checksum mismatch is a warning, not an error. */
+  readonly ignoreChecksum?: true;
 }
 
 /** Either settings to run with, or text that yargs produced (`--help`, `--version`) to print. */
 export type ParsedArgs = { readonly kind: "run"; readonly args: CliArgs } | { readonly kind: "print"; readonly text: string };
 
+/** The `verify` subcommand's settings, or its `--help` text. */
+export type ParsedVerifyArgs = { readonly kind: "verify"; readonly args: VerifyArgs } | { readonly kind: "print"; readonly text: string };
+
+/** `fits2idia-ts verify [-p] out.hdf5 [in.fits]`. */
+export interface VerifyArgs {
+  /** The HDF5 file to check. */
+  readonly file: string;
+  /** The FITS file it was converted from. */
+  readonly fits?: string;
+  /** `-p`: print the provenance recorded in the file. */
+  readonly provenance: boolean;
+  /** `--hdu`: the FITS file's HDU (default: the one recorded as converted). */
+  readonly hdu?: HduSelector;
+  /** `--structure`: check the structure only. */
+  readonly structureOnly: boolean;
+  /** `--max-differences`: differences listed per dataset. */
+  readonly maxDifferences?: number;
+  /** `--threads`: threads recomputing (default as for a conversion). */
+  readonly threads?: number;
+  readonly debug: boolean;
+}
+
 const USAGE = `$0 [-o output] [-s] [-p] [-m] [-q] input.fits
 
 Convert a FITS image or cube into the IDIA HDF5 schema read by CARTA.
 Without -s or --fast, fast mode is used when its predicted memory fits in the memory available
-(--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.`;
+(--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.
+
+$0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).`;
 
 function parser() {
   return yargs()
@@ -57,6 +85,8 @@ function parser() {
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "deprecated: quiet is the default" })
     .option("hdu", { type: "string", describe: "HDU to convert: an index (0 = primary), EXTNAME or EXTNAME,EXTVER" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
+    .option("checksum", { type: "boolean", default: true, describe: "verify the input's CHECKSUM and DATASUM keywords when present (--no-checksum: skip)" })
+    .option("ignore-checksum", { type: "boolean", default: false, describe: "a CHECKSUM or DATASUM mismatch is a warning, not an error" })
     .version(CONVERTER_VERSION)
     .help()
     .alias("help", "h")
@@ -136,6 +166,86 @@ export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
       ...(memoryLimit !== undefined ? { memoryLimit } : {}),
       ...(threads !== undefined ? { threads } : {}),
       ...(hdu !== undefined ? { hdu } : {}),
+      debug: raw.debug,
+      ...(raw.checksum === false ? { checksum: false as const } : {}),
+      ...(raw["ignore-checksum"] ? { ignoreChecksum: true as const } : {}),
+    },
+  };
+}
+
+const VERIFY_USAGE = `$0 verify [-p] [--hdu N] [--structure] out.hdf5 [in.fits]
+
+Check an IDIA HDF5 file: its structure against the schema (every dataset, shape, type and
+storage) and, with the FITS file it was converted from, that file's size and SHA-256 against
+those recorded, DATA against its data bit for bit, and every statistic, histogram, mipmap and
+the swizzled data recomputed. Without the FITS file the values are checked against DATA.
+Exit 0 with one line "OK: …", or 1 with "Error: …" lines saying what differs.`;
+
+function verifyParser() {
+  return yargs()
+    .scriptName(CONVERTER_NAME)
+    .usage(VERIFY_USAGE)
+    .option("provenance", { alias: "p", type: "boolean", default: false, describe: "print the provenance recorded in the file" })
+    .option("hdu", { type: "string", describe: "HDU of the FITS file: an index (0 = primary), EXTNAME or EXTNAME,EXTVER (default: the one recorded as converted)" })
+    .option("structure", { type: "boolean", default: false, describe: "check the structure only: read no values" })
+    .option("max-differences", { type: "string", describe: "differences listed per dataset before it is no longer compared (default 10)" })
+    .option("threads", { type: "string", describe: "threads recomputing (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
+    .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
+    .version(false)
+    .help()
+    .alias("help", "h")
+    .wrap(null)
+    .strictOptions()
+    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
+    .demandCommand(1, 2, "verify needs the HDF5 file to check", "verify takes one HDF5 file and at most one FITS file")
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+}
+
+/** The arguments after `verify` (the command dispatches on that first word: a FITS file named "verify" is converted as ./verify). */
+export async function parseVerifyArgs(argv: readonly string[]): Promise<ParsedVerifyArgs> {
+  let printed = "";
+  const raw = await verifyParser().parseAsync([...argv], {}, (_error, _argv, output) => {
+    printed = output;
+  });
+  if (raw.help) return { kind: "print", text: printed };
+  let hdu: HduSelector | undefined;
+  const hduText = single("--hdu", raw.hdu);
+  if (hduText !== undefined) {
+    try {
+      hdu = parseHduSelector(hduText);
+    } catch (error) {
+      if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
+      throw error;
+    }
+  }
+  let maxDifferences: number | undefined;
+  const maxText = single("--max-differences", raw["max-differences"]);
+  if (maxText !== undefined) {
+    maxDifferences = /^\s*\d+\s*$/.test(maxText) ? Number(maxText) : NaN;
+    if (!Number.isSafeInteger(maxDifferences) || maxDifferences < 1) throw new UsageError(`--max-differences needs a positive whole number, not "${maxText}"`);
+  }
+  let threads: number | undefined;
+  const threadsText = single("--threads", raw.threads);
+  if (threadsText !== undefined) {
+    threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
+    if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`--threads needs a positive whole number, not "${threadsText}"`);
+  }
+  const [file, fits] = raw._.map(String);
+  if (file === undefined || file === "") throw new UsageError("the HDF5 file name is empty");
+  if (fits === "") throw new UsageError("the FITS file name is empty");
+  return {
+    kind: "verify",
+    args: {
+      file,
+      ...(fits !== undefined ? { fits } : {}),
+      provenance: raw.provenance,
+      ...(hdu !== undefined ? { hdu } : {}),
+      structureOnly: raw.structure,
+      ...(maxDifferences !== undefined ? { maxDifferences } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       debug: raw.debug,
     },
   };

@@ -6,6 +6,7 @@ import { predictMemory } from "../engine/memory.js";
 import { chooseMode, MemoryLimitError, type ModeChoice } from "../engine/mode-choice.js";
 import { resolveResources } from "../engine/plan.js";
 import { parseArgs, type CliArgs } from "./args.js";
+import { runVerify } from "./verify-command.js";
 import { describeError } from "./errors.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
     return error instanceof Interrupted ? error.exitCode : 1;
   };
+  if (argv[0] === "verify") return runVerify(argv.slice(1), io);
   let args: CliArgs;
   try {
     const parsed = await parseArgs(argv);

@@ -8,6 +8,7 @@
  * Results are written by position, so the files are identical whatever the order of the units.
  */
 import { statSync } from "node:fs";
+import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
@@ -20,6 +21,7 @@ import { writeStructure } from "./output-writes.js";
 import { planConversion, type ConversionPlan } from "./plan.js";
 import { createPool, type UnitPool } from "./pool.js";
 import { ProgressTracker, type ProgressCallback } from "./progress.js";
+import { provenanceOf } from "./provenance.js";
 import { convertSlow } from "./slow-mode.js";
 import { ConversionScratch } from "./stats-store.js";
 
@@ -58,6 +60,13 @@ export interface ConvertOptions {
   tileSize?: number;
   /** Upper bound of the bytes of one buffer in fast mode's batches (default 64 MiB). */
   batchBytes?: number;
+  /**
+   * Verify the input's CHECKSUM and DATASUM keywords, when present, while reading (default
+   * true); false skips the verification.
+   */
+  checksum?: boolean;
+  /** A CHECKSUM or DATASUM mismatch is a warning rather than an error (default false). */
+  ignoreChecksum?: boolean;
 }
 
 export interface ConvertReport {
@@ -80,10 +89,18 @@ export interface ConvertReport {
   /** Peak resident memory of the process so far, in bytes. */
   readonly peakRssBytes: number;
   readonly warnings: readonly string[];
+  /** SHA-256 of the input file as stored (recorded in the output's provenance, INPUT_SHA256). */
+  readonly inputSha256: string;
+  /**
+   * Bytes of the input read only to complete its SHA-256: those the conversion did not need
+   * (other HDUs, padding). The rest was hashed as it was read for the conversion.
+   */
+  readonly bytesReadForHash: number;
 }
 
 export async function convert(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const started = performance.now();
+  const startedAt = new Date();
   const signal = options.signal;
   signal?.throwIfAborted();
   const warnings: string[] = [];
@@ -92,11 +109,14 @@ export async function convert(input: string, output: string, options: ConvertOpt
     options.onWarning?.(message);
   };
 
-  const image = await FitsImage.open(input, { hdu: options.hdu });
+  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true });
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
   let pool: UnitPool | undefined;
   try {
+    const statAtStart = statSync(image.path);
+    // A gzip header claiming more than the file can hold: refused before buffers are sized by it.
+    await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
     const plan = planConversion(image.shape, options);
     plan.warnings.forEach(warn);
@@ -104,6 +124,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
     options.onPlan?.(plan);
     signal?.throwIfAborted();
     await out.check();
+    // The output's lock: a second conversion to the same output is refused, not interleaved.
+    await out.claim();
     const layout = layoutOf(image.shape);
     const mode: Mode = plan.mode;
     const timer = new Timer();
@@ -119,6 +141,18 @@ export async function convert(input: string, output: string, options: ConvertOpt
     else await convertSlow(job);
 
     signal?.throwIfAborted();
+    // The data read above was summed as it came: only the padding is read now.
+    if (options.checksum !== false && image.hasChecksums) {
+      const result = await timer.time("read", () => image.verifyChecksums());
+      if (result.problems.length > 0 && !options.ignoreChecksum) throw checksumError(result, image.path);
+      if (result.problems.length > 0) warn(`${checksumError(result, image.path).describe()}; converted anyway`);
+    }
+    // Provenance on the root group. The input was hashed as it was read: only the bytes the
+    // conversion did not need (other HDUs, padding) are read for its digest now.
+    const digest = await timer.time("read", () => image.fileDigest());
+    const provenance = provenanceOf({ input, output, options, plan, image, digest, statAtStart, statAtEnd: statSync(image.path), start: startedAt, end: new Date() });
+    provenance.warnings.forEach(warn);
+    timer.timeSync("write", () => writer!.setAttributes("/", provenance.attributes));
     progress.report("finish", 1);
     await timer.time("write", () => writer!.close());
     writer = undefined;
@@ -136,7 +170,14 @@ export async function convert(input: string, output: string, options: ConvertOpt
       bytesOut: statSync(output).size,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings,
+      inputSha256: digest.sha256,
+      bytesReadForHash: digest.bytesReadForHash,
     };
+  } catch (error) {
+    // Once aborted, the abort's reason is the report, whatever failed after it; failures of the
+    // output file (disk full, file-size limit, …) become one line naming the output.
+    if (signal?.aborted) throw signal.reason;
+    throw out.describeFailure(error);
   } finally {
     // Workers first: nothing may still be computing into buffers while the file is closed.
     await pool?.close();

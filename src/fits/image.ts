@@ -5,12 +5,14 @@
  * has been checked to hold that much data.
  */
 import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { decodeToFloat32, type Scaling } from "../kernels/byte-order.js";
+import { Checksum, compareChecksums, type ChecksumResult } from "./checksum.js";
 import { FitsError, truncatedData } from "./errors.js";
 import type { FitsHeader } from "./header.js";
 import type { HduInfo } from "./hdu-info.js";
 import { parseHduSuffix, selectImageHdu, type Hdu, type HduSelector } from "./hdu.js";
-import { openSource, type ByteSource } from "./source.js";
+import { openSource, type ByteSource, type FileDigest } from "./source.js";
 
 /** The image's shape in the schema's terms (FITS order: width = NAXIS1 fastest). */
 export interface ImageShape {
@@ -25,7 +27,20 @@ export interface ImageShape {
 export interface OpenOptions {
   /** The HDU to read; overrides a `[..]` suffix of the path. */
   hdu?: HduSelector;
+  /**
+   * Sum the data unit as it is read, for verifyChecksums (default true; only done when the
+   * header has CHECKSUM or DATASUM). false: verifyChecksums reads the whole data unit again.
+   */
+  checksum?: boolean;
+  /** Hash the file as it is read, for fileDigest() (see ByteSource.finishHash). */
+  hash?: boolean;
 }
+
+/**
+ * The most a gzip file can expand to: deflate's best ratio is 1032:1 (a 258-byte match coded
+ * in 2 bits). A header claiming more data than this bound is refused by checkClaimedSize.
+ */
+const GZIP_MAX_RATIO = 1032;
 
 /** Bytes read from the file per request when streaming planes. */
 const READ_CHUNK = 8 << 20;
@@ -40,14 +55,17 @@ export class FitsImage {
   #scratch: Uint8Array | undefined;
   /** The read in progress: reads share the scratch buffer and the source's position, so they run one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The sum of the data unit's bytes 0..length-1, read so far in order (FITS checksum); undefined: not kept. */
+  #dataSum: Checksum | undefined;
 
-  private constructor(source: ByteSource, hdu: Hdu, shape: ImageShape) {
+  private constructor(source: ByteSource, hdu: Hdu, shape: ImageShape, checksum: boolean) {
     this.path = source.path;
     this.#source = source;
     this.hdu = hdu;
     this.shape = shape;
     this.#bytesPerValue = Math.abs(hdu.info.bitpix) / 8;
     this.scaling = { bscale: hdu.info.bscale, bzero: hdu.info.bzero, blank: hdu.info.blank };
+    if (checksum && this.hasChecksums) this.#dataSum = new Checksum();
   }
 
   /**
@@ -69,7 +87,7 @@ export class FitsImage {
       path = parsed.path;
       selector ??= parsed.selector;
     }
-    const source = await openSource(path);
+    const source = await openSource(path, { hash: options.hash });
     try {
       const hdu = await selectImageHdu(source, selector);
       const shape = imageShape(hdu.info, path);
@@ -77,7 +95,7 @@ export class FitsImage {
       if (source.size !== undefined && end > source.size) {
         throw truncatedData(hdu.info.dataBytes, Math.max(0, source.size - hdu.dataStart), path);
       }
-      return new FitsImage(source, hdu, shape);
+      return new FitsImage(source, hdu, shape, options.checksum ?? true);
     } catch (error) {
       await source.close();
       if (error instanceof FitsError) error.withFile(path);
@@ -95,6 +113,56 @@ export class FitsImage {
 
   get compressed(): boolean {
     return this.#source.compressed;
+  }
+
+  /**
+   * Refuse a header that claims more data than the file can hold, before buffers are sized by
+   * it. open() has checked a plain file's size; a gzip file's decompressed size is not known
+   * before its end is reached (reads of what is there work, and fail where data is missing), so
+   * the claim is checked here against the most the compressed file can expand to.
+   */
+  async checkClaimedSize(): Promise<void> {
+    if (!this.#source.compressed) return;
+    const stored = (await stat(this.path)).size;
+    if (this.hdu.dataStart + this.info.dataBytes > stored * GZIP_MAX_RATIO) {
+      throw new FitsError(
+        "TRUNCATED_DATA",
+        `truncated data: the header needs ${this.info.dataBytes} bytes of data but the gzip file of ${stored} bytes ` +
+          `cannot hold more than ${stored * GZIP_MAX_RATIO} bytes decompressed`,
+        this.path,
+      );
+    }
+  }
+
+  /** Whether the header has CHECKSUM or DATASUM keywords to verify. */
+  get hasChecksums(): boolean {
+    return this.header.has("CHECKSUM") || this.header.has("DATASUM");
+  }
+
+  /**
+   * Verify DATASUM and CHECKSUM (when present; FITS 4.0 Appendix J) against the header's
+   * blocks and the data unit, padding included. The data bytes already read in order were
+   * summed as they came, so normally only the padding is read now (everything, when opened with
+   * `checksum: false`). Padding missing at the end of the file counts as zeros. The result's
+   * `problems` list each mismatch; it is empty when all is well or there is nothing to verify.
+   */
+  async verifyChecksums(): Promise<ChecksumResult> {
+    return this.#serial(async () => {
+      const sum = this.#dataSum ?? new Checksum();
+      this.#dataSum = sum;
+      const { dataBytes, paddedDataBytes } = this.info;
+      const chunk = this.#scratchOf(Math.min(READ_CHUNK, Math.max(1, paddedDataBytes - sum.length)));
+      while (sum.length < paddedDataBytes) {
+        const want = Math.min(chunk.length, paddedDataBytes - sum.length);
+        const got = await this.#source.read(this.hdu.dataStart + sum.length, want, chunk.subarray(0, want));
+        sum.add(got);
+        if (got.length < want) {
+          if (sum.length < dataBytes) throw truncatedData(dataBytes, sum.length, this.path);
+          sum.skipZeros(paddedDataBytes - sum.length);
+        }
+      }
+      return compareChecksums(this.header, this.hdu.headerSum, sum.value);
+    });
   }
 
   /** Values in one plane (width × height). */
@@ -202,6 +270,14 @@ export class FitsImage {
     }
   }
 
+  /**
+   * The SHA-256 of the whole file as stored, once the reads already asked for have finished:
+   * opened with `hash: true`, only the bytes no read has touched are read now. Before close().
+   */
+  fileDigest(): Promise<FileDigest> {
+    return this.#serial(() => this.#source.finishHash());
+  }
+
   /** Close the file once the reads already asked for have finished. */
   async close(): Promise<void> {
     await this.#serial(async () => {
@@ -252,6 +328,10 @@ export class FitsImage {
       const held = got.length > 0 || size === undefined ? offset + got.length : Math.max(0, size - this.hdu.dataStart);
       throw truncatedData(this.info.dataBytes, Math.min(held, this.info.dataBytes), this.path);
     }
+    // The checksum: only bytes that extend the run summed so far from the start of the data
+    // (reads out of order or with gaps leave it as it is; verifyChecksums reads what is missing).
+    const summed = this.#dataSum?.length;
+    if (summed !== undefined && offset <= summed && offset + length > summed) this.#dataSum!.add(got.subarray(summed - offset));
   }
 }
 

@@ -114,6 +114,8 @@ export class Hdf5Reader {
   readonly file: string;
   private readonly f: h5wasm.File;
   private closed = false;
+  /** readInto's buffer in the WebAssembly heap. */
+  private heapBuffer: { ptr: number; size: number } | undefined;
 
   private constructor(file: string, f: h5wasm.File) {
     this.file = file;
@@ -199,6 +201,41 @@ export class Hdf5Reader {
     });
   }
 
+  /**
+   * Reads the hyperslab [start, start + count) (all of a scalar: [] and []) of a float32 or
+   * int64 dataset into `out`, whose length must be the product of count. Through a buffer in
+   * the WebAssembly heap kept from call to call, so a large slab is copied once and nothing is
+   * allocated: several times faster than read() for slabs of megabytes (read() allocates the
+   * heap buffer and a new array each time). For streaming checks (fits2idia-ts verify).
+   */
+  readInto<T extends Float32Array | BigInt64Array>(datasetPath: string, start: readonly number[], count: readonly number[], out: T): T {
+    const p = absPath(datasetPath);
+    const d = this.dataset(p);
+    return this.call("READ", p, `read ${p}`, () => {
+      const meta = d.metadata as unknown as RawMetadata;
+      const float32 = meta.type === 1 && meta.size === 4;
+      const int64 = meta.type === 0 && meta.size === 8 && meta.signed;
+      if (!(out instanceof Float32Array ? float32 : int64)) {
+        throw new Hdf5Error("READ", `${p} is not ${out instanceof Float32Array ? "float32" : "int64"}`, { file: this.file, object: p });
+      }
+      const rank = (meta.shape ?? []).length;
+      const n = count.reduce((a, b) => a * b, 1);
+      if (start.length !== rank || count.length !== rank || out.length !== n) {
+        throw new Hdf5Error("READ", `slab start [${start.join(", ")}], count [${count.join(", ")}] and ${out.length} values do not fit ${p}`, { file: this.file, object: p });
+      }
+      if (n === 0) return out;
+      const M = h5();
+      const ptr = this.heap(out.byteLength);
+      const status =
+        rank === 0
+          ? M.get_dataset_data(this.f.file_id, p, null, null, null, BigInt(ptr))
+          : M.get_dataset_data(this.f.file_id, p, count.map(BigInt), start.map(BigInt), count.map(() => 1n), BigInt(ptr));
+      if (status < 0) throw new Hdf5Error("READ", `cannot read ${p}`, { file: this.file, object: p });
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(M.HEAPU8.subarray(ptr, ptr + out.byteLength));
+      return out;
+    });
+  }
+
   /** The attributes of an object, in HDF5's iteration order, with their types and values. */
   attributes(objectPath: string): AttributeInfo[] {
     const p = absPath(objectPath);
@@ -226,10 +263,26 @@ export class Hdf5Reader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.heapBuffer !== undefined) h5()._free(this.heapBuffer.ptr);
+    this.heapBuffer = undefined;
     this.call("CLOSE", undefined, "close the file", () => this.f.close(), true);
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** A heap buffer of at least `bytes` bytes, kept for the next call. */
+  private heap(bytes: number): number {
+    if (this.heapBuffer !== undefined && this.heapBuffer.size >= bytes) return this.heapBuffer.ptr;
+    const M = h5();
+    if (this.heapBuffer !== undefined) M._free(this.heapBuffer.ptr);
+    this.heapBuffer = undefined;
+    const ptr = M._malloc(bytes);
+    if (!ptr) {
+      throw new Hdf5Error("MEMORY", `cannot allocate ${bytes} bytes in the WebAssembly heap (shared with HDF5): read smaller slabs`, { file: this.file });
+    }
+    this.heapBuffer = { ptr, size: bytes };
+    return ptr;
+  }
 
   private object(p: string): h5wasm.Group | h5wasm.Dataset {
     const o = this.call("READ", p, `open ${p}`, () => this.f.get(p));

@@ -171,7 +171,7 @@ describe("automatic mode under simulated Slurm allocations and limits", () => {
 
   it("--memory-limit 50GB with -m --json: parsed back, both modes in bytes, nothing written", async () => {
     const w = workspace();
-    const prediction = await predictMemory(w.input);
+    const prediction = await predictMemory(w.input, { threads: 10 });
     const r = cli(["-m", "--json", "--memory-limit", "50GB", w.input], { env: { SLURM_MEM_PER_NODE: "1000", SLURM_CPUS_PER_TASK: "10" } });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("");

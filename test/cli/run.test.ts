@@ -67,7 +67,7 @@ describe("conversion", () => {
 
   it("-p in a file: the mode and why first, timestamped progress lines, then the summary", async () => {
     const w = workspace();
-    const prediction = await predictMemory(w.input);
+    const prediction = await predictMemory(w.input, { threads: 4 });
     const mb = Math.floor((prediction.fast.total - 1) / MiB);
     const r = await run(["-p", w.input], { SLURM_MEM_PER_NODE: String(mb), SLURM_CPUS_PER_TASK: "4" });
     expect(r.status).toBe(0);
@@ -98,7 +98,7 @@ describe("conversion", () => {
 
   it("--threads and --memory-limit reach the conversion", async () => {
     const w = workspace();
-    const prediction = await predictMemory(w.input);
+    const prediction = await predictMemory(w.input, { threads: 3 });
     const between = Math.floor((prediction.fast.total + prediction.slow.total) / 2);
     const r = await run(["-p", "--threads", "3", "--memory-limit", String(between), w.input], { SLURM_CPUS_PER_TASK: "10" });
     expect(r.status).toBe(0);

@@ -38,7 +38,7 @@ function write(path: string, bytes: Uint8Array): string {
 describe("automatic mode", () => {
   it("fast when it fits, with the reason, the prediction and the threads in the report", async () => {
     const w = workspace();
-    const prediction = await predictMemory(w.input);
+    const prediction = await predictMemory(w.input, { threads: 3 });
     const report = await convert(w.input, w.output, { env: env({ SLURM_MEM_PER_NODE: "100000", SLURM_CPUS_PER_TASK: "3" }) });
     expect(report.mode).toBe("fast");
     expect(report.reason).toMatch(/^fast mode's predicted .* GB fits in the 104\.858 GB available \(Slurm allocation, SLURM_MEM_PER_NODE=100000 MB\)$/);

@@ -131,7 +131,8 @@ describe("resolveResources and planConversion", () => {
   afterAll(() => tmp.cleanup());
   const rc = (name: string, content: string) => tmp.write(name, new TextEncoder().encode(content));
   const small: ImageShape = { naxis: 3, width: 200, height: 150, depth: 16, stokes: 1 } as ImageShape;
-  const real = predictMemoryForShape(small);
+  // The model depends on the thread count: the runs below use 2 threads unless they say otherwise.
+  const real = predictMemoryForShape(small, { threads: 2 });
   const noRc = rc("empty.rc", "");
 
   it("the rc file's limit and the run's: the lower applies", () => {
@@ -157,30 +158,33 @@ describe("resolveResources and planConversion", () => {
   });
 
   it("chooses slow mode under a Slurm allocation between the two predictions", () => {
-    expect(real.fast.total).toBeGreaterThan(real.slow.total + 2 ** 20);
-    const mb = Math.floor((real.fast.total - 1) / 2 ** 20);
-    const plan = planConversion(small, { env: { FITS2IDIA_RC: noRc, SLURM_MEM_PER_NODE: String(mb), SLURM_CPUS_PER_TASK: "10" } });
-    expect(plan).toMatchObject({ mode: "slow", requested: false, predictedBytes: real.slow.total, threads: 10, threadsDetail: "SLURM_CPUS_PER_TASK=10" });
+    // Large enough for fast mode's whole cube to outweigh slow mode's pipeline slots.
+    const big: ImageShape = { naxis: 3, width: 1024, height: 1024, depth: 64, stokes: 1 } as ImageShape;
+    const ten = predictMemoryForShape(big, { threads: 2 });
+    expect(ten.fast.total).toBeGreaterThan(ten.slow.total + 2 ** 20);
+    const mb = Math.floor((ten.fast.total - 1) / 2 ** 20);
+    const plan = planConversion(big, { env: { FITS2IDIA_RC: noRc, SLURM_MEM_PER_NODE: String(mb), SLURM_CPUS_PER_TASK: "2" } });
+    expect(plan).toMatchObject({ mode: "slow", requested: false, predictedBytes: ten.slow.total, threads: 2, threadsDetail: "SLURM_CPUS_PER_TASK=2" });
     expect(plan.available.source).toBe("slurm");
-    expect(plan.prediction).toEqual(real);
+    expect(plan.prediction).toEqual(ten);
   });
 
   it("chooses fast mode with SLURM_MEM_PER_CPU × SLURM_CPUS_ON_NODE large enough", () => {
     const perCpu = Math.ceil(real.fast.total / 2 ** 20 / 4);
-    const plan = planConversion(small, { env: { FITS2IDIA_RC: noRc, SLURM_MEM_PER_CPU: String(perCpu), SLURM_CPUS_ON_NODE: "4" } });
+    const plan = planConversion(small, { env: { FITS2IDIA_RC: noRc, SLURM_MEM_PER_CPU: String(perCpu), SLURM_CPUS_ON_NODE: "4", OMP_NUM_THREADS: "2" } });
     expect(plan.mode).toBe("fast");
     expect(plan.predictedBytes).toBe(real.fast.total);
   });
 
   it("an rc file's limit refuses the run, naming both figures", () => {
     const path = rc("tiny.rc", "memory_limit = 1000000 # 1 MB\n");
-    expect(() => planConversion(small, { env: { FITS2IDIA_RC: path } })).toThrow(
+    expect(() => planConversion(small, { env: { FITS2IDIA_RC: path, OMP_NUM_THREADS: "2" } })).toThrow(
       new RegExp(`^even slow mode is predicted to need ${(real.slow.total / 1e9).toFixed(3)} GB, above the memory limit of 0\\.001 GB \\(memory_limit in ${path}\\)$`),
     );
   });
 
   it("the prediction follows the batch and tile sizes given", () => {
-    const plan = planConversion(small, { env: { FITS2IDIA_RC: noRc }, mode: "slow", tileSize: 32 });
-    expect(plan.prediction).toEqual(predictMemoryForShape(small, { tileSize: 32 }));
+    const plan = planConversion(small, { env: { FITS2IDIA_RC: noRc, OMP_NUM_THREADS: "3" }, mode: "slow", tileSize: 32 });
+    expect(plan.prediction).toEqual(predictMemoryForShape(small, { tileSize: 32, threads: 3 }));
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * `fits2idia-ts verify [-p] out.hdf5 [in.fits]`: the library's verifyFile, printed. Exit 0
+ * with one `OK: …` line on stdout; 1 with `Error: …` lines on stderr saying what differs, or
+ * `Error: <message>. Aborting.` when a file cannot be read.
+ */
+import { parseVerifyArgs } from "./args.js";
+import { describeError } from "./errors.js";
+import type { CliIo } from "./run.js";
+
+/** `argv`: the arguments after `verify`. Resolves to the exit status. */
+export async function runVerify(argv: readonly string[], io: CliIo): Promise<number> {
+  const fail = (error: unknown, debug: boolean): number => {
+    io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
+    return 1;
+  };
+  let parsed;
+  try {
+    parsed = await parseVerifyArgs(argv);
+  } catch (error) {
+    return fail(error, argv.includes("--debug"));
+  }
+  if (parsed.kind === "print") {
+    io.stdout.write(`${parsed.text}\n`);
+    return 0;
+  }
+  const args = parsed.args;
+  try {
+    // Loaded here: the HDF5 runtime takes a while to load, and --help does not need it.
+    const { verifyFile, okLine, problemLines, provenanceText } = await import("../verify/index.js");
+    const report = await verifyFile(args.file, args.fits, {
+      hdu: args.hdu,
+      structureOnly: args.structureOnly,
+      maxDifferences: args.maxDifferences,
+      threads: args.threads,
+      env: io.env,
+    });
+    if (args.provenance) io.stdout.write(provenanceText(report).map((line) => `${line}\n`).join(""));
+    if (report.ok) {
+      io.stdout.write(`${okLine(report, args.file)}\n`);
+      return 0;
+    }
+    io.stderr.write(problemLines(report, args.file).map((line) => `${line}\n`).join(""));
+    return 1;
+  } catch (error) {
+    return fail(error, args.debug);
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The values of an IDIA file, recomputed and compared, streaming with bounded memory. The
+ * recomputation is the converter's own units of work (src/engine/unit-tasks.ts) on its worker
+ * pool, so it runs on every thread; the comparisons run on the main thread as results arrive,
+ * in order, while the next planes or windows are read:
+ *
+ * 1. Planes, one per task (from the FITS file when there is one, decoded on the workers; else
+ *    from DATA itself): with the FITS file, DATA must equal each plane bit for bit; each plane's
+ *    XY histogram and mipmaps are compared, and its XY statistics kept.
+ * 2. The XY statistics, and for cubes the XYZ statistics combined from them.
+ * 3. Cubes: windows through every channel are read back from DATA (as the slow mode does) for
+ *    the Z statistics, the swizzled data (DATA transposed, bit for bit) and the XYZ histograms.
+ *
+ * Memory: a few planes (one per pipeline slot) and a few windows sharing a budget.
+ */
+import type { FitsImage } from "../fits/image.js";
+import type { Hdf5Reader } from "../hdf5/reader.js";
+import { combineChannelStats } from "../kernels/combine.js";
+import type { PlaneStats } from "../kernels/plane-stats.js";
+import type { Layout } from "../schema/layout.js";
+import { pipelineSlots } from "../engine/defaults.js";
+import { OrderedPipeline } from "../engine/pipeline.js";
+import { createPool, type UnitPool } from "../engine/pool.js";
+import { planeResultBytes, planeResultViews, windowOutputBytes, windowOutputViews, type PlaneTask } from "../engine/unit-tasks.js";
+import { compareBits, compareCounts, compareInt64, compareValues, type Differences, type Slab } from "./differences.js";
+
+export interface ContentOptions {
+  /** The FITS image the file was converted from (same shape): DATA is compared with it. */
+  readonly image?: FitsImage;
+  /** Threads computing (1: on the main thread). */
+  readonly threads: number;
+  /** Bytes of DATA read at a time when a plane is larger (a band of rows). */
+  readonly batchBytes: number;
+  /** Bytes of the windows through every channel in flight together (at least one pixel's spectrum each). */
+  readonly windowBytes: number;
+  readonly signal?: AbortSignal;
+  /** Called after each plane and each window, with the fraction done (0..1). */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/** Keep the last `keep` entries of a [stokes, depth, height, width]-style list. */
+const trim = <T>(full: readonly T[], keep: number): T[] => full.slice(full.length - keep);
+
+interface Window {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Compares every value; returns the bytes read from the HDF5 file. */
+export async function checkContent(
+  reader: Hdf5Reader,
+  layout: Layout,
+  usable: ReadonlySet<string>,
+  diffs: Differences,
+  options: ContentOptions,
+): Promise<number> {
+  const pool = createPool(options.threads);
+  try {
+    const check = new ContentCheck(reader, layout, usable, diffs, options, pool);
+    await check.planes();
+    const xyz = check.summaryStatistics();
+    await check.windows(xyz);
+    return check.bytesRead;
+  } finally {
+    await pool.close();
+  }
+}
+
+class ContentCheck {
+  bytesRead = 0;
+  readonly #reader: Hdf5Reader;
+  readonly #layout: Layout;
+  readonly #usable: ReadonlySet<string>;
+  readonly #diffs: Differences;
+  readonly #options: ContentOptions;
+  readonly #pool: UnitPool;
+  readonly #naxis: number;
+  readonly #planeSize: number;
+  /** Recomputed XY statistics of every plane, plane = stokes * depth + channel. */
+  readonly #min: Float32Array;
+  readonly #max: Float32Array;
+  readonly #sum: Float64Array;
+  readonly #sumSq: Float64Array;
+  readonly #nanCount: Float64Array;
+  readonly #windowList: Window[];
+  /** Units of work done and to do, for progress: planes, then windows. */
+  #done = 0;
+  readonly #total: number;
+
+  constructor(reader: Hdf5Reader, layout: Layout, usable: ReadonlySet<string>, diffs: Differences, options: ContentOptions, pool: UnitPool) {
+    this.#reader = reader;
+    this.#layout = layout;
+    this.#usable = usable;
+    this.#diffs = diffs;
+    this.#options = options;
+    this.#pool = pool;
+    const { naxis, width, height, depth, stokes } = layout.shape;
+    this.#naxis = naxis;
+    this.#planeSize = width * height;
+    const planes = depth * stokes;
+    this.#min = new Float32Array(planes);
+    this.#max = new Float32Array(planes);
+    this.#sum = new Float64Array(planes);
+    this.#sumSq = new Float64Array(planes);
+    this.#nanCount = new Float64Array(planes);
+    this.#windowList = layout.hasDepth ? this.#windowsOf(pipelineSlots(pool.threads)) : [];
+    this.#total = planes + stokes * this.#windowList.length;
+  }
+
+  // -- reading ---------------------------------------------------------------------------------
+
+  /** Whether a dataset is worth reading: present with the right shape and type, and not already given up on. */
+  #wanted(path: string): boolean {
+    return this.#usable.has(path) && !this.#diffs.done(path);
+  }
+
+  /** Reusable read buffers by role (a role's values are used before its next read). */
+  readonly #float32 = new Map<string, Float32Array>();
+  readonly #int64 = new Map<string, BigInt64Array>();
+
+  /** A slab (default: the whole dataset) of a float32 dataset, in the role's buffer. */
+  #readFloat32(path: string, slab: Slab | undefined, role: string): Float32Array {
+    const s = slab ?? this.#whole(path);
+    const n = s.count.reduce((a, b) => a * b, 1);
+    let buffer = this.#float32.get(role);
+    if (buffer === undefined || buffer.length < n) this.#float32.set(role, (buffer = new Float32Array(n)));
+    const values = this.#reader.readInto(path, s.start, s.count, buffer.subarray(0, n));
+    this.bytesRead += values.byteLength;
+    return values;
+  }
+
+  /** A slab (default: the whole dataset) of an int64 dataset, in the role's buffer. */
+  #readInt64(path: string, slab: Slab | undefined, role: string): BigInt64Array {
+    const s = slab ?? this.#whole(path);
+    const n = s.count.reduce((a, b) => a * b, 1);
+    let buffer = this.#int64.get(role);
+    if (buffer === undefined || buffer.length < n) this.#int64.set(role, (buffer = new BigInt64Array(n)));
+    const values = this.#reader.readInto(path, s.start, s.count, buffer.subarray(0, n));
+    this.bytesRead += values.byteLength;
+    return values;
+  }
+
+  #whole(path: string): Slab {
+    const shape = this.#reader.datasetInfo(path).shape;
+    return { start: shape.map(() => 0), count: shape };
+  }
+
+  /**
+   * DATA's plane z of stokes s, whole when it fits one batch of bytes, else a band of rows at
+   * a time: `use(band, offset, slab)` gets each piece and where it starts in the plane.
+   */
+  #dataBands(s: number, z: number, use: (band: Float32Array, offset: number, slab: Slab) => void, into?: Float32Array): void {
+    const { width, height } = this.#layout.shape;
+    const naxis = this.#naxis;
+    const rows = Math.max(1, Math.min(height, Math.floor(this.#options.batchBytes / (width * 4))));
+    for (let y = 0; y < height; y += rows) {
+      const h = Math.min(rows, height - y);
+      const slab: Slab = { start: trim([s, z, y, 0], naxis), count: trim([1, 1, h, width], naxis) };
+      if (into !== undefined) {
+        const band = into.subarray(y * width, (y + h) * width);
+        this.#reader.readInto("0/DATA", slab.start, slab.count, band);
+        this.bytesRead += band.byteLength;
+        use(band, y * width, slab);
+      } else {
+        use(this.#readFloat32("0/DATA", slab, "data"), y * width, slab);
+      }
+    }
+  }
+
+  #progress(units: number): void {
+    this.#done += units;
+    this.#options.onProgress?.(this.#total === 0 ? 1 : this.#done / this.#total);
+  }
+
+  // -- 1. planes -------------------------------------------------------------------------------
+
+  async planes(): Promise<void> {
+    const layout = this.#layout;
+    const { depth, stokes } = layout.shape;
+    const naxis = this.#naxis;
+    const planeSize = this.#planeSize;
+    const bins = layout.numBins;
+    const image = this.#options.image;
+    const slots = pipelineSlots(this.#pool.threads) + 1;
+    const planeBuffer = new SharedArrayBuffer(slots * planeSize * 4);
+    const planesView = new Float32Array(planeBuffer);
+    const resultStride = Math.ceil(planeResultBytes(layout) / 8) * 8;
+    const results = new SharedArrayBuffer(slots * resultStride);
+    // Integer and float32 data are decoded on the workers, in place, as the converter does.
+    const raw: PlaneTask["raw"] =
+      image !== undefined && Math.abs(image.info.bitpix) <= 32
+        ? { bitpix: image.info.bitpix, bscale: image.info.bscale, bzero: image.info.bzero, blank: image.info.blank?.toString() }
+        : undefined;
+    const histPath = "0/Statistics/XY/HISTOGRAM";
+
+    const finish = (done: { p: number; slot: number; stats: PlaneStats }): void => {
+      const { p, slot, stats } = done;
+      const s = Math.floor(p / depth);
+      const z = p % depth;
+      this.#min[p] = stats.min;
+      this.#max[p] = stats.max;
+      this.#sum[p] = stats.sum;
+      this.#sumSq[p] = stats.sumSq;
+      this.#nanCount[p] = stats.nanCount;
+      const plane = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
+      if (image !== undefined && this.#wanted("0/DATA")) {
+        this.#dataBands(s, z, (band, offset, slab) => compareBits(this.#diffs, "0/DATA", slab, plane.subarray(offset, offset + band.length), band));
+      }
+      const views = planeResultViews(layout, results, slot * resultStride);
+      if (this.#wanted(histPath)) {
+        const slab: Slab = { start: trim([s, z, 0], naxis - 1), count: trim([1, 1, bins], naxis - 1) };
+        compareCounts(this.#diffs, histPath, slab, views.histogram, this.#readInt64(histPath, slab, "histogram"));
+      }
+      layout.mipmaps.forEach((dataset, i) => {
+        if (!this.#wanted(dataset.path)) return;
+        const l = layout.mipLevels[i]!;
+        const slab: Slab = { start: trim([s, z, 0, 0], naxis), count: trim([1, 1, l.height, l.width], naxis) };
+        compareValues(this.#diffs, dataset.path, slab, views.mipmaps[i]!, this.#readFloat32(dataset.path, slab, "mipmap"));
+      });
+      this.#progress(1);
+    };
+
+    const pipeline = new OrderedPipeline<{ p: number; slot: number; stats: PlaneStats }>(slots, finish);
+    try {
+      for (let p = 0; p < stokes * depth; p++) {
+        this.#options.signal?.throwIfAborted();
+        await pipeline.reserve();
+        const slot = p % slots;
+        if (image === undefined) {
+          const into = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
+          this.#dataBands(Math.floor(p / depth), p % depth, () => undefined, into);
+        } else if (raw !== undefined) {
+          await image.readRawPlanes(p, 1, new Uint8Array(planeBuffer, slot * planeSize * 4, image.planeBytes));
+        } else {
+          await image.readPlanes(p, 1, planesView, slot * planeSize);
+        }
+        const work = this.#pool.runPlane(
+          { kind: "plane", shape: layout.shape, plane: { buffer: planeBuffer, offset: slot * planeSize }, raw, results: { buffer: results, byteOffset: slot * resultStride } },
+          this.#options.signal,
+        );
+        pipeline.push(work.then((stats) => ({ p, slot, stats })));
+      }
+      await pipeline.drain();
+    } finally {
+      await pipeline.settle();
+    }
+  }
+
+  // -- 2. XY and XYZ statistics ----------------------------------------------------------------
+
+  /** Compares the XY statistics and, for cubes, the XYZ ones; returns the XYZ statistics of each stokes. */
+  summaryStatistics(): PlaneStats[] {
+    const layout = this.#layout;
+    const { depth, stokes } = layout.shape;
+    const naxis = this.#naxis;
+    this.#compareStats("XY", trim([stokes, depth], naxis - 2), this.#min, this.#max, this.#sum, this.#sumSq, this.#nanCount);
+    if (!layout.hasDepth) return [];
+    const xyz = Array.from({ length: stokes }, (_, s) => combineChannelStats(this.#min, this.#max, this.#sum, this.#sumSq, this.#nanCount, s * depth, depth));
+    this.#compareStats(
+      "XYZ",
+      trim([stokes], naxis - 3),
+      Float32Array.from(xyz, (x) => x.min),
+      Float32Array.from(xyz, (x) => x.max),
+      Float64Array.from(xyz, (x) => x.sum),
+      Float64Array.from(xyz, (x) => x.sumSq),
+      Float64Array.from(xyz, (x) => x.nanCount),
+    );
+    return xyz;
+  }
+
+  #compareStats(group: string, dims: number[], min: Float32Array, max: Float32Array, sum: Float64Array, sumSq: Float64Array, nanCount: Float64Array): void {
+    const whole: Slab = { start: dims.map(() => 0), count: dims };
+    const values = (name: string, expected: Float32Array): void => {
+      const path = `0/Statistics/${group}/${name}`;
+      if (this.#wanted(path)) compareValues(this.#diffs, path, whole, expected, this.#readFloat32(path, undefined, "statistics"));
+    };
+    values("MIN", min);
+    values("MAX", max);
+    // The float64 sums stored as float32, rounded to nearest (as the converter stores them).
+    values("SUM", Float32Array.from(sum));
+    values("SUM_SQ", Float32Array.from(sumSq));
+    const path = `0/Statistics/${group}/NAN_COUNT`;
+    if (this.#wanted(path)) compareCounts(this.#diffs, path, whole, nanCount, this.#readInt64(path, undefined, "statistics"));
+  }
+
+  // -- 3. windows: Z statistics, swizzled data, XYZ histograms -------------------------------------
+
+  /** Windows 512 wide (DATA's chunks) or narrower, as tall as each slot's share of the budget allows. */
+  #windowsOf(slots: number): Window[] {
+    const { width, height, depth } = this.#layout.shape;
+    const pixels = Math.max(1, Math.floor(this.#options.windowBytes / slots / (depth * 4)));
+    const ww = Math.min(width, 512, pixels);
+    const wh = Math.min(height, Math.max(1, Math.floor(pixels / ww)));
+    const windows: Window[] = [];
+    for (let y = 0; y < height; y += wh) {
+      for (let x = 0; x < width; x += ww) windows.push({ x, y, width: Math.min(ww, width - x), height: Math.min(wh, height - y) });
+    }
+    return windows;
+  }
+
+  async windows(xyz: readonly PlaneStats[]): Promise<void> {
+    const layout = this.#layout;
+    if (!layout.hasDepth) return;
+    const { depth, stokes } = layout.shape;
+    const naxis = this.#naxis;
+    const bins = layout.numBins;
+    const swizzledPath = layout.swizzled!.path;
+    const zPath = (name: string): string => `0/Statistics/Z/${name}`;
+    const histPath = "0/Statistics/XYZ/HISTOGRAM";
+    const windows = this.#windowList;
+    const anything = (): boolean =>
+      [swizzledPath, histPath, ...["MIN", "MAX", "SUM", "SUM_SQ", "NAN_COUNT"].map(zPath)].some((p) => this.#wanted(p));
+    if (!anything()) return;
+
+    const slots = pipelineSlots(this.#pool.threads);
+    const capacity = windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);
+    const inputs = Array.from({ length: slots }, () => new SharedArrayBuffer(depth * capacity * 4));
+    const outputs = Array.from({ length: slots }, () => new SharedArrayBuffer(windowOutputBytes(depth, capacity)));
+    const histograms = new Float64Array(stokes * bins);
+
+    for (let s = 0; s < stokes; s++) {
+      const histogram = histograms.subarray(s * bins, (s + 1) * bins);
+      const finish = (done: { index: number; share: Float64Array }): void => {
+        for (let b = 0; b < bins; b++) histogram[b]! += done.share[b]!;
+        const w = windows[done.index]!;
+        const pixels = w.width * w.height;
+        const out = windowOutputViews(outputs[done.index % slots]!, depth, capacity, pixels);
+        const zSlab: Slab = { start: trim([s, w.y, w.x], naxis - 1), count: trim([1, w.height, w.width], naxis - 1) };
+        const z = (name: string, expected: Float32Array): void => {
+          if (this.#wanted(zPath(name))) compareValues(this.#diffs, zPath(name), zSlab, expected, this.#readFloat32(zPath(name), zSlab, "z"));
+        };
+        z("MIN", out.min);
+        z("MAX", out.max);
+        z("SUM", out.sum);
+        z("SUM_SQ", out.sumSq);
+        if (this.#wanted(zPath("NAN_COUNT"))) compareInt64(this.#diffs, zPath("NAN_COUNT"), zSlab, out.nanCount, this.#readInt64(zPath("NAN_COUNT"), zSlab, "z"));
+        if (this.#wanted(swizzledPath)) {
+          const slab: Slab = { start: trim([s, w.x, w.y, 0], naxis), count: trim([1, w.width, w.height, depth], naxis) };
+          compareBits(this.#diffs, swizzledPath, slab, out.swizzled, this.#readFloat32(swizzledPath, slab, "swizzled"));
+        }
+        this.#progress(1);
+      };
+      const pipeline = new OrderedPipeline<{ index: number; share: Float64Array }>(slots, finish);
+      try {
+        for (let i = 0; i < windows.length; i++) {
+          this.#options.signal?.throwIfAborted();
+          await pipeline.reserve();
+          const w = windows[i]!;
+          const slot = i % slots;
+          const values = new Float32Array(inputs[slot]!, 0, depth * w.width * w.height);
+          this.#reader.readInto("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), values);
+          this.bytesRead += values.byteLength;
+          const work = this.#pool.runWindow(
+            {
+              kind: "window",
+              shape: layout.shape,
+              window: w,
+              values: { buffer: inputs[slot]!, offset: 0 },
+              gather: false,
+              xyzMin: xyz[s]!.min,
+              xyzMax: xyz[s]!.max,
+              numBins: bins,
+              out: { buffer: outputs[slot]!, capacity },
+            },
+            this.#options.signal,
+          );
+          pipeline.push(work.then((share) => ({ index: i, share })));
+        }
+        await pipeline.drain();
+      } finally {
+        await pipeline.settle();
+      }
+    }
+    if (this.#wanted(histPath)) {
+      const slab: Slab = { start: trim([0, 0], naxis - 2), count: trim([stokes, bins], naxis - 2) };
+      compareCounts(this.#diffs, histPath, slab, histograms, this.#readInt64(histPath, undefined, "statistics"));
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * `verifyFile`: is this IDIA file what the schema says, and what its FITS file converts to?
+ *
+ * - Always: the structure (src/verify/structure.ts): group 0's attributes, every dataset with
+ *   its shape, type and storage, the PermutedData link, nothing extra, the provenance.
+ * - With the FITS file: its size and SHA-256 against the recorded INPUT_SIZE and INPUT_SHA256
+ *   (the hash is computed while the planes stream through, not in a pass of its own), then
+ *   DATA against its planes bit for bit, and every statistic, histogram, mipmap, the Z
+ *   statistics and the swizzled data recomputed and compared (src/verify/content.ts).
+ * - Without it: the same recomputation from DATA itself — the file is consistent with its own
+ *   DATA (statistics, histograms, mipmaps, swizzled data = DATA transposed) — unless
+ *   `structureOnly`.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Provenance } from "../engine/provenance.js";
+import { threadCount } from "../engine/resources.js";
+import { FitsImage } from "../fits/image.js";
+import type { HduSelector } from "../fits/hdu.js";
+import type { FileDigest } from "../fits/source.js";
+import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
+import type { Shape4 } from "../schema/layout.js";
+import { checkContent } from "./content.js";
+import { Differences, type Difference } from "./differences.js";
+import { checkStructure } from "./structure.js";
+
+export interface VerifyOptions {
+  /**
+   * The FITS file's HDU to compare with (default: the path's `[..]` suffix, else the HDU the
+   * file records as converted, INPUT_HDU, else the first image).
+   */
+  hdu?: HduSelector;
+  /** Check the structure only: no values are read (the FITS file, if given, is still hashed). */
+  structureOnly?: boolean;
+  /** Differences listed per dataset before it is no longer compared (default 10). */
+  maxDifferences?: number;
+  /**
+   * Threads recomputing (default as for a conversion: SLURM_CPUS_PER_TASK, else
+   * OMP_NUM_THREADS, else the available parallelism); the verdict does not depend on it.
+   */
+  threads?: number;
+  /** Environment for the default number of threads (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Bytes of DATA read at a time when a plane is larger: a band of rows (default 32 MiB). */
+  batchBytes?: number;
+  /** Bytes of the windows through every channel in flight together, for the Z statistics and swizzled data (default 128 MiB). */
+  windowBytes?: number;
+  /** Called as the comparison advances, with the fraction done (0..1). */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface VerifyReport {
+  /** True when no problem was found. */
+  readonly ok: boolean;
+  /** The HDF5 file (absolute). */
+  readonly file: string;
+  /** The FITS file compared with (absolute), if any. */
+  readonly fits?: string;
+  /**
+   * What is wrong, one line each: the FITS file not being the one converted first, then the
+   * structure, then the values that differ (the first few of each dataset).
+   */
+  readonly problems: readonly string[];
+  /** The values that differ, as listed in `problems`. */
+  readonly differences: readonly Difference[];
+  /** Things not checked and why (no provenance recorded, structure only, …). */
+  readonly notes: readonly string[];
+  readonly provenance?: Provenance;
+  /** The image's shape as the file describes it (undefined when it cannot be told). */
+  readonly shape?: Shape4;
+  /** "structure": no values read; "internal": values recomputed from DATA; "fits": and DATA compared with the FITS file. */
+  readonly checked: "structure" | "internal" | "fits";
+  /** The FITS file's SHA-256 against the recorded one (undefined without a FITS file). */
+  readonly sha256?: "match" | "mismatch" | "not recorded";
+  /** Seconds spent checking (from the HDF5 file's opening, the HDF5 runtime loaded). */
+  readonly seconds: number;
+  /** Bytes read and checked: of the HDF5 file's datasets, plus the FITS file's. */
+  readonly bytesChecked: number;
+}
+
+const MiB = 2 ** 20;
+
+export async function verifyFile(hdf5Path: string, fitsPath?: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const diffs = new Differences(options.maxDifferences ?? 10);
+  const reader = await openReader(hdf5Path);
+  // Timed from here: loading the HDF5 runtime (the first time) is not part of the check.
+  const started = performance.now();
+  let image: FitsImage | undefined;
+  try {
+    const structure = checkStructure(reader);
+    const { layout, provenance } = structure;
+    const first: string[] = []; // the FITS file not being the one converted
+    const problems = [...structure.problems];
+    const notes: string[] = [];
+    let bytesChecked = 0;
+    let sizeDiffers = false;
+    let checked: VerifyReport["checked"] = options.structureOnly || layout === undefined ? "structure" : "internal";
+
+    if (fitsPath !== undefined) {
+      const recordedSize = provenance?.inputSize;
+      image = await openFits(fitsPath, options.hdu, provenance);
+      const size = statSync(image.path).size;
+      sizeDiffers = recordedSize !== undefined && size !== recordedSize;
+      if (sizeDiffers) {
+        first.push(`the FITS file is not the one converted: it has ${size} bytes, the conversion's input had ${recordedSize}`);
+      }
+      if (provenance?.inputHdu !== undefined && image.hdu.index !== provenance.inputHdu) {
+        first.push(`the FITS file's HDU ${image.hdu.index} is not the one converted (HDU ${provenance.inputHdu})`);
+      }
+      if (layout !== undefined && !sameShape(image.shape, layout.shape)) {
+        problems.push(`the FITS image is ${describeShape(image.shape)}, the file holds ${describeShape(layout.shape)}: values not compared`);
+        checked = "structure";
+      } else if (checked === "internal") {
+        checked = "fits";
+      }
+    }
+
+    if (checked !== "structure" && layout !== undefined) {
+      if (!structure.usable.has(layout.data.path)) {
+        notes.push("0/DATA cannot be read as the schema's DATA: values not compared");
+        checked = "structure";
+      } else {
+        bytesChecked += await checkContent(reader, layout, structure.usable, diffs, {
+          image,
+          threads: threadCount({ threads: options.threads, env: options.env }).threads,
+          batchBytes: options.batchBytes ?? 32 * MiB,
+          windowBytes: options.windowBytes ?? 128 * MiB,
+          signal: options.signal,
+          onProgress: options.onProgress,
+        });
+      }
+    } else if (options.structureOnly) {
+      notes.push("structure only: no values compared");
+    }
+
+    let sha256: VerifyReport["sha256"];
+    if (image !== undefined) {
+      // Everything the comparison read was hashed as it streamed: only the rest is read now.
+      const digest: FileDigest = await image.fileDigest();
+      bytesChecked += digest.bytes;
+      const recorded = provenance?.inputSha256;
+      if (recorded === undefined) {
+        sha256 = "not recorded";
+        notes.push(`the file records no INPUT_SHA256: the FITS file's identity not checked (its SHA-256 is ${digest.sha256})`);
+      } else if (recorded === digest.sha256) {
+        sha256 = "match";
+      } else {
+        sha256 = "mismatch";
+        if (!sizeDiffers) first.unshift(`the FITS file is not the one converted: its SHA-256 is ${digest.sha256}, the conversion's input had ${recorded}`);
+      }
+    }
+    if (provenance === undefined) notes.push("the file records no provenance (root attributes FITS2IDIA_*, INPUT_*, CONVERSION_*)");
+
+    const all = [...first, ...problems, ...diffs.lines()];
+    return {
+      ok: all.length === 0,
+      file: resolve(hdf5Path),
+      ...(image !== undefined ? { fits: resolve(image.path) } : {}),
+      problems: all,
+      differences: diffs.list,
+      notes,
+      ...(provenance !== undefined ? { provenance } : {}),
+      ...(layout !== undefined ? { shape: layout.shape } : {}),
+      checked,
+      ...(sha256 !== undefined ? { sha256 } : {}),
+      seconds: (performance.now() - started) / 1000,
+      bytesChecked,
+    };
+  } finally {
+    await image?.close();
+    closeQuietly(reader);
+  }
+}
+
+/** The FITS image: the path's `[..]` suffix or the option, else the HDU recorded as converted. */
+async function openFits(spec: string, hdu: HduSelector | undefined, provenance: Provenance | undefined): Promise<FitsImage> {
+  const hasSuffix = !existsSync(spec) && /\[[^\[\]]+\]$/.test(spec);
+  const selector = hdu ?? (hasSuffix ? undefined : provenance?.inputHdu);
+  return FitsImage.open(spec, { hdu: selector, hash: true, checksum: false });
+}
+
+function closeQuietly(reader: Hdf5Reader): void {
+  try {
+    reader.close();
+  } catch {
+    // Nothing was written; the verdict stands.
+  }
+}
+
+function sameShape(a: Shape4, b: Shape4): boolean {
+  return a.naxis === b.naxis && a.width === b.width && a.height === b.height && a.depth === b.depth && a.stokes === b.stokes;
+}
+
+/** `3-D 1024×1024×256` (FITS order: width × height × depth × stokes). */
+export function describeShape(shape: Shape4): string {
+  const axes = [shape.width, shape.height, shape.depth, shape.stokes].slice(0, shape.naxis);
+  return `${shape.naxis}-D ${axes.join("×")}`;
+}
