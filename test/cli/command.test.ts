@@ -9,32 +9,25 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictMemory } from "../../src/engine/memory.js";
+import { buildPackage } from "../helpers/build.js";
 import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const build = join(root, "node_modules", ".cache", "fits2idia-ts-command-test");
-const bin = join(build, "dist", "cli", "main.js");
+let build: ReturnType<typeof buildPackage>;
+let bin = "";
 const tmp = tempFolder("fits2idia-command-");
 const cubeBytes = cubeFile(makeCube(3, 600, 100, 20, 1, "nan-pixel", 9));
 const MiB = 2 ** 20;
 let emptyRc = "";
 
 beforeAll(() => {
-  rmSync(build, { recursive: true, force: true });
-  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const options = ["-p", join(root, "tsconfig.build.json"), "--outDir", join(build, "dist"), "--declaration", "false", "--sourceMap", "false"];
-  try {
-    execFileSync(process.execPath, [tsc, ...options], { cwd: root, stdio: "pipe", encoding: "utf8" });
-  } catch (error) {
-    throw new Error(`building the command failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
-  }
-  // The package's own package.json beside the build: its version, and its name for self-import.
-  copyFileSync(join(root, "package.json"), join(build, "package.json"));
+  build = buildPackage("fits2idia-ts-command-test");
+  bin = join(build.dist, "cli", "main.js");
   emptyRc = tmp.write("empty.rc", new Uint8Array());
 });
 afterAll(() => {
   tmp.cleanup();
-  rmSync(build, { recursive: true, force: true });
+  build?.remove();
 });
 
 /** An environment without the Slurm, OpenMP and rc settings of the machine running the tests. */
@@ -206,7 +199,7 @@ describe("automatic mode under simulated Slurm allocations and limits", () => {
 describe("the library, imported by the package's name", () => {
   it("convert, predictMemory and readHeader; cancellation leaves no output and no temporary file", () => {
     const w = workspace();
-    const script = join(build, "probe.mjs"); // inside the package, so that its name resolves to it
+    const script = join(build.dir, "probe.mjs"); // inside the package, so that its name resolves to it
     writeFileSync(
       script,
       `import { convert, predictMemory, readHeader } from "fits2idia-ts";

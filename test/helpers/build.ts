@@ -9,8 +9,9 @@ import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 
+/** Compile into node_modules/.cache/<name>-<pid>: its own folder, even when test runs overlap. */
 export function buildPackage(name: string): { dir: string; dist: string; remove: () => void } {
-  const dir = join(root, "node_modules", ".cache", name);
+  const dir = join(root, "node_modules", ".cache", `${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   const options = ["-p", join(root, "tsconfig.build.json"), "--outDir", join(dir, "dist"), "--declaration", "false", "--sourceMap", "false"];

@@ -5,8 +5,9 @@
  * that neither dist/ nor another test file's build is touched. Also: a FITS cube of any size,
  * written plane by plane.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { closeSync, copyFileSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { buildPackage } from "../helpers/build.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,19 +23,10 @@ export interface BuiltCommand {
 
 /** Compile the command into node_modules/.cache/<name>-<pid> (its own, even when test runs overlap). */
 export function buildCommand(name: string): BuiltCommand {
-  const build = join(root, "node_modules", ".cache", `${name}-${process.pid}`);
-  rmSync(build, { recursive: true, force: true });
-  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const options = ["-p", join(root, "tsconfig.build.json"), "--outDir", join(build, "dist"), "--declaration", "false", "--sourceMap", "false"];
-  try {
-    execFileSync(process.execPath, [tsc, ...options], { cwd: root, stdio: "pipe", encoding: "utf8" });
-  } catch (error) {
-    throw new Error(`building the command failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
-  }
-  copyFileSync(join(root, "package.json"), join(build, "package.json"));
-  const emptyRc = join(build, "empty.rc");
+  const build = buildPackage(name);
+  const emptyRc = join(build.dir, "empty.rc");
   writeFileSync(emptyRc, "");
-  return { bin: join(build, "dist", "cli", "main.js"), emptyRc, remove: () => rmSync(build, { recursive: true, force: true }) };
+  return { bin: join(build.dist, "cli", "main.js"), emptyRc, remove: build.remove };
 }
 
 /** An environment without the Slurm, OpenMP and rc settings of the machine running the tests. */

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildPackage } from "../helpers/build.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main, type CliIo } from "../../src/cli/run.js";
 import { convert } from "../../src/engine/convert.js";
@@ -15,8 +16,8 @@ import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 import { copy, setValue } from "./helpers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const build = join(root, "node_modules", ".cache", "fits2idia-ts-verify-test");
-const bin = join(build, "dist", "cli", "main.js");
+let build: ReturnType<typeof buildPackage> | undefined;
+let bin = "";
 const tmp = tempFolder("fits2idia-verify-command-");
 const input = tmp.write("cube.fits", cubeFile(makeCube(3, 600, 100, 20, 1, "nan-inf", 4)));
 const output = tmp.file("cube.hdf5");
@@ -121,17 +122,10 @@ describe("in-process", () => {
 
 describe("the built command", () => {
   beforeAll(() => {
-    rmSync(build, { recursive: true, force: true });
-    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-    const options = ["-p", join(root, "tsconfig.build.json"), "--outDir", join(build, "dist"), "--declaration", "false", "--sourceMap", "false"];
-    try {
-      execFileSync(process.execPath, [tsc, ...options], { cwd: root, stdio: "pipe", encoding: "utf8" });
-    } catch (error) {
-      throw new Error(`building the command failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
-    }
-    copyFileSync(join(root, "package.json"), join(build, "package.json"));
+    build = buildPackage("fits2idia-ts-verify-test");
+    bin = join(build.dist, "cli", "main.js");
   }, 120_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
+  afterAll(() => build?.remove());
 
   function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, FITS2IDIA_RC: "" }, encoding: "utf8", timeout: 60_000 });
