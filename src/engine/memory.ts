@@ -7,6 +7,7 @@ import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { layoutOf } from "../schema/layout.js";
 import { threadCount } from "./resources.js";
+import { windowsOf, type Window } from "./tile-unit.js";
 import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
@@ -92,8 +93,9 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     const strip = Math.max(1, Math.min(width, Math.floor(batchBytes / 2 / (height * depth * 4))));
     const capacity = strip * height;
     const values = capacity * depth * 4;
+    const touched = touchedSlotPixels(windowsOf(width, height, strip, height), pipelineSlots(requestedThreads));
     fast.push(
-      { name: "rotation outputs", bytes: pipelineSlots(requestedThreads) * (values + capacity * Z_OUT_PER_PIXEL) },
+      { name: "rotation outputs", bytes: touched * (depth * 4 + Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * (values + capacity * Z_STATS_PER_PIXEL) },
     );
     fastHeap = Math.max(fastHeap, Math.min(values, batchBytes));
@@ -110,8 +112,9 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / windowSlots);
     const capacity = window.width * window.height;
     const values = capacity * depth * 4;
+    const touched = touchedSlotPixels(windowsOf(width, height, window.width, window.height), windowSlots);
     slow.push(
-      { name: "windows (read back, rotated)", bytes: windowSlots * (2 * values + capacity * Z_OUT_PER_PIXEL) },
+      { name: "windows (read back, rotated)", bytes: touched * (2 * depth * 4 + Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * capacity * Z_STATS_PER_PIXEL },
     );
     // Windows are read back and rotations written a batch at a time.
@@ -132,6 +135,18 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     fast: { mode: "fast", components: fast, total: total(fast) },
     slow: { mode: "slow", components: slow, total: total(slow) },
   };
+}
+
+/**
+ * Pixels of the window slots that are ever written: window i goes to slot i % slots (for every
+ * stokes alike), and a slot's pages are resident only as far as its largest window reaches.
+ */
+function touchedSlotPixels(windows: readonly Window[], slots: number): number {
+  const largest = new Array<number>(slots).fill(0);
+  windows.forEach((w, i) => {
+    largest[i % slots] = Math.max(largest[i % slots]!, w.width * w.height);
+  });
+  return largest.reduce((a, b) => a + b, 0);
 }
 
 /**
