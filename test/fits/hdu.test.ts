@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { FitsError } from "../../src/fits/errors.js";
+import { fitsError } from "../helpers/fits-error.js";
 import { parseHduSelector, parseHduSuffix, selectImageHdu, type HduSelector } from "../../src/fits/hdu.js";
 import { FitsImage } from "../../src/fits/image.js";
 import { openSource } from "../../src/fits/source.js";
@@ -19,15 +20,6 @@ function write(bytes: Uint8Array, name = `hdu-${serial++}.fits`): string {
   return tmp.write(name, bytes);
 }
 
-async function fitsError(promise: Promise<unknown>): Promise<FitsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FitsError);
-    return error as FitsError;
-  }
-  return expect.fail("expected a FitsError");
-}
 
 function syncFitsError(fn: () => unknown): FitsError {
   try {

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { FitsError } from "../../src/fits/errors.js";
+import { fitsError } from "../helpers/fits-error.js";
 import type { HduInfo } from "../../src/fits/hdu-info.js";
 import { FitsImage, imageShape } from "../../src/fits/image.js";
 import {
@@ -53,15 +54,6 @@ function expectValues(actual: Float32Array, expected: ArrayLike<number>, what = 
   }
 }
 
-async function fitsError(promise: Promise<unknown>): Promise<FitsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FitsError);
-    return error as FitsError;
-  }
-  return expect.fail("expected a FitsError");
-}
 
 async function withImage<T>(path: string, use: (image: FitsImage) => Promise<T>): Promise<T> {
   const image = await FitsImage.open(path);

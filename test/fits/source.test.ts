@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { FitsError } from "../../src/fits/errors.js";
+import { fitsError } from "../helpers/fits-error.js";
 import { FitsImage } from "../../src/fits/image.js";
 import { openSource, type ByteSource } from "../../src/fits/source.js";
 import { card, concat, dataBytes, extensionCards, headerBytes, mulberry32, primaryCards, tempFolder, valueCard } from "../helpers/fixtures.js";
@@ -19,15 +20,6 @@ function write(bytes: Uint8Array, name = `source-${serial++}.fits`): string {
   return tmp.write(name, bytes);
 }
 
-async function fitsError(promise: Promise<unknown>): Promise<FitsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FitsError);
-    return error as FitsError;
-  }
-  return expect.fail("expected a FitsError");
-}
 
 /** Equal value by value (NaN equals NaN), reporting the first difference. */
 function expectValues(actual: Float32Array, expected: ArrayLike<number>, what = "values"): void {

@@ -6,7 +6,7 @@
  * written plane by plane.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { buildPackage } from "../helpers/build.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -175,4 +175,14 @@ export function unmount(dir: string): void {
   } catch {
     execFileSync("umount", ["-l", dir], { stdio: "pipe" });
   }
+}
+
+/** A source of fresh, empty output folders under `base`, each with an output path named `name`. */
+export function outputFolders(base: string, name: string): () => { dir: string; out: string; files: () => string[] } {
+  let counter = 0;
+  return () => {
+    const dir = join(base, `out-${counter++}`);
+    mkdirSync(dir);
+    return { dir, out: join(dir, name), files: () => readdirSync(dir).sort() };
+  };
 }

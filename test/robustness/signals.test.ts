@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRACE_MS, Interrupted, watchSignals } from "../../src/cli/signals.js";
 import { OutputFile } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
-import { buildCommand, dataShape, run, start, writeCube, type BuiltCommand } from "./built-command.js";
+import { buildCommand, dataShape, outputFolders, run, start, writeCube, type BuiltCommand } from "./built-command.js";
 
 const tmp = tempFolder("fits2idia-signals-");
 let command: BuiltCommand;
@@ -29,13 +29,8 @@ afterAll(() => {
   command?.remove();
 });
 
-let counter = 0;
 /** A fresh, empty output folder. */
-function outputFolder(): { dir: string; out: string; files: () => string[] } {
-  const dir = tmp.file(`out-${counter++}`);
-  mkdirSync(dir);
-  return { dir, out: join(dir, "cube.hdf5"), files: () => readdirSync(dir).sort() };
-}
+const outputFolder = outputFolders(tmp.dir, "cube.hdf5");
 
 /** Bound on the time from the signal to the end of the process. */
 const PROMPT_MS = 5000;
@@ -149,8 +144,7 @@ describe("watchSignals", () => {
   });
 
   it("a second signal exits at once, after removing the unfinished outputs' files synchronously", async () => {
-    const dir = tmp.file(`watch-${counter++}`);
-    mkdirSync(dir);
+    const dir = outputFolder().dir; // a fresh, empty folder
     const output = new OutputFile(join(dir, "x.hdf5"));
     await output.claim();
     writeFileSync(output.temporary, "partial");

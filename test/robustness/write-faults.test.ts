@@ -12,7 +12,7 @@ import { convert } from "../../src/engine/convert.js";
 import { OutputError } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets } from "../helpers/read-hdf5.js";
-import { buildCommand, dataShape, mountTmpfs, run, start, unmount, writeCube, type BuiltCommand } from "./built-command.js";
+import { buildCommand, dataShape, mountTmpfs, outputFolders, run, start, unmount, writeCube, type BuiltCommand } from "./built-command.js";
 
 const tmp = tempFolder("fits2idia-faults-");
 let command: BuiltCommand;
@@ -45,17 +45,12 @@ afterAll(() => {
   command?.remove();
 });
 
-let counter = 0;
-function outputFolder(): { dir: string; out: string; files: () => string[] } {
-  const dir = tmp.file(`out-${counter++}`);
-  mkdirSync(dir);
-  return { dir, out: join(dir, "out.hdf5"), files: () => readdirSync(dir).sort() };
-}
+/** A fresh, empty output folder. */
+const outputFolder = outputFolders(tmp.dir, "out.hdf5");
 
 /** A tmpfs mounted for the duration of `body`. */
 async function withTmpfs(options: string, body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = tmp.file(`mnt-${counter++}`);
-  mkdirSync(dir);
+  const dir = outputFolder().dir; // a fresh, empty folder
   if (!mountTmpfs(dir, options)) throw new Error(`cannot mount a tmpfs on ${dir}`);
   try {
     await body(dir);
