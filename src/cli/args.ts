@@ -68,7 +68,8 @@ Convert a FITS image or cube into the IDIA HDF5 schema read by CARTA.
 Without -s or --fast, fast mode is used when its predicted memory fits in the memory available
 (--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.
 
-$0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).`;
+$0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).
+$0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).`;
 
 function parser() {
   return yargs()

@@ -7,6 +7,7 @@ import { chooseMode, MemoryLimitError, type ModeChoice } from "../engine/mode-ch
 import { resolveResources } from "../engine/plan.js";
 import { parseArgs, type CliArgs } from "./args.js";
 import { runVerify } from "./verify-command.js";
+import { runBatchCommand } from "./batch-command.js";
 import { describeError } from "./errors.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return error instanceof Interrupted ? error.exitCode : 1;
   };
   if (argv[0] === "verify") return runVerify(argv.slice(1), io);
+  if (argv[0] === "batch") return runBatchCommand(argv.slice(1), io);
   let args: CliArgs;
   try {
     const parsed = await parseArgs(argv);

@@ -1,0 +1,81 @@
+/**
+ * The process of one conversion of a batch (forked by src/batch/run-batch.ts): it receives a
+ * BatchJob over IPC, converts (or keeps an existing output that passes verify), sends back a
+ * JobResult and exits. A process per conversion: a conversion that fails, even by running out of
+ * memory, fails alone, and each has its own memory, as the memory model predicts.
+ *
+ * SIGINT and SIGTERM abort the conversion as they do for the command (its temporary file and
+ * lock are removed), and the process exits 128 + the signal's number.
+ */
+import { existsSync, statSync } from "node:fs";
+import { describeError } from "../cli/errors.js";
+import { Interrupted, watchSignals } from "../cli/signals.js";
+import type { BatchJob, JobResult } from "./job.js";
+import type { Mode } from "../engine/defaults.js";
+
+async function run(job: BatchJob, signal: AbortSignal): Promise<JobResult> {
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  let detail: string | undefined;
+  if (job.skipVerified && existsSync(job.output)) {
+    const { verifyFile } = await import("../verify/index.js");
+    try {
+      const report = await verifyFile(job.output, job.input, { threads: job.threads, signal });
+      if (report.ok) {
+        const options = report.provenance?.options as { mode?: unknown } | undefined;
+        const mode = options?.mode === "fast" || options?.mode === "slow" ? (options.mode as Mode) : undefined;
+        return { status: "skipped", input: job.input, output: job.output, ...(mode ? { mode } : {}), seconds: seconds(), bytesOut: statSync(job.output).size, detail: "output exists and passes verify" };
+      }
+      detail = `converted again: the existing output failed verify (${report.problems[0] ?? "problems found"})`;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      detail = `converted again: the existing output could not be verified (${describeError(error, false)})`;
+    }
+  }
+  const { convert } = await import("../engine/convert.js");
+  const report = await convert(job.input, job.output, {
+    mode: job.mode,
+    threads: job.threads,
+    checksum: job.checksum,
+    ignoreChecksum: job.ignoreChecksum,
+    memoryLimit: job.memoryLimit,
+    signal,
+  });
+  const warnings = report.warnings.length > 0 ? `${report.warnings.length} warning${report.warnings.length > 1 ? "s" : ""}` : undefined;
+  return {
+    status: "converted",
+    input: job.input,
+    output: job.output,
+    mode: report.mode,
+    threads: report.threads,
+    seconds: report.seconds.total,
+    bytesIn: report.bytesIn,
+    bytesOut: report.bytesOut,
+    peakRssBytes: report.peakRssBytes,
+    predictedBytes: report.predictedBytes,
+    ...(report.warnings.length > 0 ? { warnings: report.warnings } : {}),
+    ...(detail ?? warnings ? { detail: [detail, warnings].filter(Boolean).join("; ") } : {}),
+  };
+}
+
+function send(result: JobResult): Promise<void> {
+  return new Promise((resolve) => process.send!(result, undefined, {}, () => resolve()));
+}
+
+process.once("message", async (job: BatchJob) => {
+  const signals = watchSignals(job.output, { stderr: process.stderr });
+  let code = 0;
+  let result: JobResult;
+  try {
+    result = await run(job, signals.signal);
+  } catch (error) {
+    const reason = signals.signal.reason;
+    code = reason instanceof Interrupted ? reason.exitCode : 1;
+    result = { status: "failed", input: job.input, output: job.output, seconds: 0, detail: describeError(error, false) };
+  } finally {
+    signals.dispose();
+  }
+  await send(result);
+  // Exit now: nothing is left to do, and nothing else should keep the process alive.
+  process.exit(code);
+});

@@ -1,0 +1,75 @@
+/**
+ * The inputs of a batch: files given by name, and the FITS files found in folders given (at any
+ * depth, in name order, so that a batch's order does not depend on the file system). Each gets
+ * its output in the output folder: a file's stem with `.hdf5`; a file found in a folder keeps
+ * its path below that folder, so that two `cube.fits` in different folders do not collide.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import { defaultOutputName } from "../cli/output-name.js";
+import type { Mode } from "../engine/defaults.js";
+
+/** The names of FITS files a folder is searched for (optionally gzip-compressed). */
+export const FITS_FILE = /\.(fits|fit|fts)(\.gz)?$/i;
+
+export interface BatchInput {
+  /** The input, as given or as found (absolute when found in a folder given absolute). */
+  readonly input: string;
+  /** Its output in the output folder. */
+  readonly output: string;
+  /** Size of the input file in bytes. */
+  readonly bytes: number;
+  /** The mode to convert it in, when decided beforehand (a Slurm task's inputs); absent: as the batch says. */
+  readonly mode?: Mode;
+}
+
+export class BatchInputError extends Error {
+  override readonly name = "BatchInputError";
+}
+
+/** FITS files in `folder` and below, in name order (a folder's files before its subfolders'). */
+function fitsFilesIn(folder: string): string[] {
+  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: string[] = [];
+  const folders: string[] = [];
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) folders.push(path);
+    else if (FITS_FILE.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))) files.push(path);
+  }
+  return [...files, ...folders.flatMap(fitsFilesIn)];
+}
+
+/**
+ * The batch's inputs, in the order given (folders expanded in place), each once. Throws
+ * BatchInputError naming the path for a path that does not exist, a folder without FITS files,
+ * or two inputs that would write the same output.
+ */
+export function collectInputs(paths: readonly string[], outDir: string): BatchInput[] {
+  if (paths.length === 0) throw new BatchInputError("no input files or folders given");
+  const inputs: BatchInput[] = [];
+  const seen = new Set<string>();
+  const outputs = new Map<string, string>();
+  const add = (input: string, outputName: string): void => {
+    const key = resolve(input);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const output = join(outDir, outputName);
+    const other = outputs.get(resolve(output));
+    if (other !== undefined) throw new BatchInputError(`${other} and ${input} would both be converted to ${output}`);
+    outputs.set(resolve(output), input);
+    inputs.push({ input, output, bytes: statSync(input).size });
+  };
+  for (const path of paths) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) throw new BatchInputError(`${path}: no such file or folder`);
+    if (stats.isDirectory()) {
+      const found = fitsFilesIn(path);
+      if (found.length === 0) throw new BatchInputError(`${path}: no FITS files (*.fits, *.fit, *.fts, optionally .gz) in this folder`);
+      for (const file of found) add(file, relative(path, file).replace(FITS_FILE, ".hdf5"));
+    } else {
+      add(path, basename(defaultOutputName(path)));
+    }
+  }
+  return inputs;
+}

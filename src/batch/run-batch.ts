@@ -1,0 +1,190 @@
+/**
+ * `fits2idia-ts batch` on one node: many conversions, side by side while their predicted memory
+ * fits (src/batch/schedule.ts), each in a process of its own (src/batch/child.ts) with its share
+ * of the threads. A failure fails only its input; the report lists every input in the batch's
+ * order. Outputs that exist and pass verify are kept (unless told otherwise).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatGB } from "../config/size.js";
+import type { Mode } from "../engine/defaults.js";
+import { resolveResources, type ResourceOptions } from "../engine/plan.js";
+import type { AvailableMemory } from "../engine/resources.js";
+import type { HduSelector } from "../fits/hdu.js";
+import { collectInputs, type BatchInput } from "./inputs.js";
+import type { BatchJob, JobResult } from "./job.js";
+import { planBatch, type PlannedConversion } from "./plan-batch.js";
+import { defaultJobs, nextToStart, threadsPerJob } from "./schedule.js";
+
+export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "cgroupPaths" | "freeMemory"> {
+  /** Folder of the outputs (created if missing); runBatch needs it. */
+  outDir?: string;
+  /** "fast" or "slow" for every input; "auto" (the default): chosen per input. */
+  mode?: Mode | "auto";
+  /** Threads of the whole batch (default as for a conversion: Slurm, OpenMP, the machine). */
+  threads?: number;
+  /** Conversions side by side, at most (default: one per 4 threads, at least 1). */
+  jobs?: number;
+  /** Memory the whole batch may use, bytes (default: the memory available, as for a conversion). */
+  memoryLimit?: number;
+  /** Keep an output that exists and passes verify (default true); false converts every input again. */
+  skipVerified?: boolean;
+  checksum?: boolean;
+  ignoreChecksum?: boolean;
+  hdu?: HduSelector;
+  /** Called when a conversion starts and when it ends. */
+  onEvent?: (event: BatchEvent) => void;
+  /** Stops the batch: running conversions are interrupted (SIGTERM), none other starts. */
+  signal?: AbortSignal;
+  /** The conversion process's script (default: child.js beside this file, in the built package). */
+  childScript?: string;
+}
+
+export type BatchEvent =
+  | { readonly kind: "start"; readonly index: number; readonly total: number; readonly conversion: PlannedConversion; readonly threads: number }
+  | { readonly kind: "end"; readonly index: number; readonly total: number; readonly result: JobResult };
+
+export interface BatchReport {
+  /** One result per input, in the batch's order. */
+  readonly results: readonly JobResult[];
+  /** True when no input failed. */
+  readonly ok: boolean;
+  readonly seconds: number;
+  /** The memory the conversions shared, and where that figure comes from. */
+  readonly memory: AvailableMemory;
+  readonly threads: number;
+  readonly jobs: number;
+  readonly threadsPerJob: number;
+  /** Set when the batch was stopped by its signal. */
+  readonly interrupted?: boolean;
+}
+
+export class BatchError extends Error {
+  override readonly name = "BatchError";
+}
+
+const STDERR_TAIL = 2000;
+
+/** Convert the FITS files given and those in the folders given into `options.outDir`. */
+export async function runBatch(paths: readonly string[], options: BatchOptions): Promise<BatchReport> {
+  if (options.outDir === undefined) throw new BatchError("an output folder is needed");
+  return runConversions(collectInputs(paths, options.outDir), options);
+}
+
+/** Convert inputs whose outputs are already named (a Slurm task's share of a batch). */
+export async function runConversions(inputs: readonly BatchInput[], options: BatchOptions): Promise<BatchReport> {
+  const started = performance.now();
+  const childScript = options.childScript ?? fileURLToPath(new URL("./child.js", import.meta.url));
+  if (!existsSync(childScript)) throw new BatchError(`${childScript}: the conversion process's script is missing (batch runs from the built package)`);
+  const resources = resolveResources({ ...options, threads: options.threads });
+  const threads = resources.threads.threads;
+  const jobs = options.jobs ?? defaultJobs(threads, inputs.length);
+  if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, not ${jobs}`);
+  const perJob = threadsPerJob(threads, jobs);
+  // The conversions share what is available, less what this process holds.
+  const own = process.memoryUsage().rss;
+  const memory: AvailableMemory = {
+    ...resources.available,
+    bytes: Math.max(0, resources.available.bytes - own),
+    detail: `${resources.available.detail}, less this process's ${formatGB(own)}`,
+  };
+  const requested = options.mode === undefined || options.mode === "auto" ? undefined : options.mode;
+  const planned = await planBatch(inputs, { threads: perJob, available: memory, limit: resources.limit, requested, hdu: options.hdu });
+  if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
+
+  const total = planned.length;
+  const results: (JobResult | undefined)[] = planned.map((p) =>
+    p.error === undefined ? undefined : { status: "failed", input: p.input, output: p.output, seconds: 0, bytesIn: p.bytes, detail: p.error },
+  );
+  planned.forEach((p, index) => {
+    const result = results[index];
+    if (result !== undefined) options.onEvent?.({ kind: "end", index, total, result });
+  });
+
+  type Pending = { index: number; conversion: PlannedConversion; predictedBytes: number };
+  const pending: Pending[] = planned.flatMap((conversion, index) => (conversion.error === undefined ? [{ index, conversion, predictedBytes: conversion.predictedBytes! }] : []));
+  const running = new Map<number, { job: Pending; child: ChildProcess; done: Promise<void> }>();
+  const signal = options.signal;
+  const stopAll = (): void => {
+    for (const { child } of running.values()) child.kill("SIGTERM");
+  };
+  signal?.addEventListener("abort", stopAll, { once: true });
+
+  const start = (job: Pending): void => {
+    const { conversion } = job;
+    mkdirSync(dirname(conversion.output), { recursive: true });
+    const batchJob: BatchJob = {
+      input: conversion.input,
+      output: conversion.output,
+      mode: conversion.mode!,
+      threads: perJob,
+      skipVerified: options.skipVerified !== false,
+      ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
+      ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
+      ...(resources.limit !== undefined ? { memoryLimit: resources.limit.bytes } : {}),
+    };
+    options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: perJob });
+    // The child's environment: no Slurm memory or thread settings of the batch's (its share is
+    // given explicitly), and the batch's rc file.
+    const env = { ...(options.env ?? process.env) };
+    if (options.rcFile !== undefined) env.FITS2IDIA_RC = options.rcFile === false ? "/dev/null" : options.rcFile;
+    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_TAIL);
+    });
+    let result: JobResult | undefined;
+    child.once("message", (message) => {
+      result = message as JobResult;
+    });
+    const done = new Promise<void>((resolve) => {
+      child.once("error", (error) => {
+        result ??= { status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `could not start the conversion process: ${error.message}` };
+      });
+      child.once("close", (code, killedBy) => {
+        if (result === undefined) {
+          const how = killedBy !== null ? `killed by ${killedBy}${killedBy === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${code}`;
+          const last = stderr.trim().split("\n").pop();
+          result = { status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `the conversion process ${how}${last ? `: ${last}` : ""}` };
+        }
+        result = { ...result, bytesIn: conversion.bytes, ...(result.status !== "failed" ? { predictedBytes: conversion.predictedBytes! } : {}) };
+        results[job.index] = result;
+        running.delete(job.index);
+        options.onEvent?.({ kind: "end", index: job.index, total, result });
+        resolve();
+      });
+    });
+    child.send(batchJob);
+    running.set(job.index, { job, child, done });
+  };
+
+  const limits = { memory: memory.bytes, maxJobs: jobs };
+  while (pending.length > 0 || running.size > 0) {
+    if (!signal?.aborted) {
+      for (;;) {
+        const next = nextToStart(pending, [...running.values()].map((r) => r.job), limits);
+        if (next === undefined) break;
+        start(pending.splice(next, 1)[0]!);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race([...running.values()].map((r) => r.done));
+  }
+  signal?.removeEventListener("abort", stopAll);
+  for (const job of pending) {
+    results[job.index] = { status: "failed", input: job.conversion.input, output: job.conversion.output, seconds: 0, detail: "not started: the batch was interrupted" };
+  }
+  const all = results.map((r, i) => r ?? { status: "failed" as const, input: planned[i]!.input, output: planned[i]!.output, seconds: 0, detail: "not run" });
+  return {
+    results: all,
+    ok: all.every((r) => r.status !== "failed"),
+    seconds: (performance.now() - started) / 1000,
+    memory,
+    threads,
+    jobs,
+    threadsPerJob: perJob,
+    ...(signal?.aborted ? { interrupted: true } : {}),
+  };
+}
