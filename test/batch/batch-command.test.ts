@@ -24,7 +24,7 @@ beforeAll(async () => {
   mkdirSync(join(inDir, "sub"), { recursive: true });
   writeFileSync(join(inDir, "a.fits"), cubeFile(makeCube(3, 40, 30, 5, 1, "nan-pixel", 1)));
   writeFileSync(join(inDir, "b.fits"), cubeFile(makeCube(4, 33, 21, 3, 2, "random", 2)));
-  writeFileSync(join(inDir, "sub", "c.fits"), cubeFile(makeCube(2, 50, 45, 1, 1, "inf", 3)));
+  writeFileSync(join(inDir, "sub", "c.fits"), cubeFile(makeCube(2, 50, 45, 1, 1, "nan-inf", 3)));
   writeFileSync(join(inDir, "bad.fits"), "SIMPLE  = nonsense");
 }, 120_000);
 afterAll(() => {
