@@ -5,6 +5,7 @@
 import yargs from "yargs";
 import { parseSize, SizeError } from "../config/size.js";
 import type { Mode } from "../engine/defaults.js";
+import type { KernelsRequest } from "../engine/kernel-set.js";
 import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
 import { FitsError } from "../fits/errors.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
@@ -35,6 +36,8 @@ export interface CliArgs {
   readonly checksum?: false;
   /** `--ignore-checksum`: a checksum mismatch is a warning, not an error. */
   readonly ignoreChecksum?: true;
+  /** `--kernels auto|js|native`; absent: FITS2IDIA_KERNELS, else auto. */
+  readonly kernels?: KernelsRequest;
 }
 
 /** Either settings to run with, or text that yargs produced (`--help`, `--version`) to print. */
@@ -88,6 +91,7 @@ function parser() {
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
     .option("checksum", { type: "boolean", default: true, describe: "verify the input's CHECKSUM and DATASUM keywords when present (--no-checksum: skip)" })
     .option("ignore-checksum", { type: "boolean", default: false, describe: "a CHECKSUM or DATASUM mismatch is a warning, not an error" })
+    .option("kernels", { type: "string", describe: "numerical kernels: native (C++ addon), js (TypeScript) or auto (default: FITS2IDIA_KERNELS, else auto)" })
     .version(CONVERTER_VERSION)
     .help()
     .alias("help", "h")
@@ -151,6 +155,12 @@ export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
     }
   }
 
+  const kernelsText = single("--kernels", raw.kernels);
+  if (kernelsText !== undefined && kernelsText !== "auto" && kernelsText !== "js" && kernelsText !== "native") {
+    throw new UsageError(`--kernels must be auto, js or native, not "${kernelsText}"`);
+  }
+  const kernels = kernelsText as KernelsRequest | undefined;
+
   const mode: Mode | undefined = raw.slow ? "slow" : raw.fast ? "fast" : undefined;
   const input = String(raw._[0]);
   if (input === "") throw new UsageError("the input file name is empty");
@@ -170,6 +180,7 @@ export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
       debug: raw.debug,
       ...(raw.checksum === false ? { checksum: false as const } : {}),
       ...(raw["ignore-checksum"] ? { ignoreChecksum: true as const } : {}),
+      ...(kernels !== undefined ? { kernels } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@
  * their own (the mode chosen, warnings, the final summary) are timestamped in a file too.
  */
 import type { ConvertReport } from "../engine/convert.js";
+import type { KernelsChoice } from "../engine/kernel-set.js";
 import type { ConversionPlan } from "../engine/plan.js";
 import type { Progress, Stage } from "../engine/progress.js";
 import { formatGB } from "../config/size.js";
@@ -106,6 +107,11 @@ export class ProgressPrinter {
 /** `Mode: slow — fast mode would need …. Threads: 10 (SLURM_CPUS_PER_TASK=10)`. */
 export function modeLine(plan: Pick<ConversionPlan, "mode" | "reason" | "threads" | "threadsDetail">): string {
   return `Mode: ${plan.mode} — ${plan.reason}. Threads: ${plan.threads} (${plan.threadsDetail})`;
+}
+
+/** `Kernels: native (C++ addon)`, or `Kernels: TypeScript (native addon not available: …)`. */
+export function kernelsLine(kernels: KernelsChoice): string {
+  return `Kernels: ${kernels.detail}`;
 }
 
 /** `Done: fast mode, 12.3 s, 456 MB/s, peak memory 1.234 GB (predicted 1.100 GB), wrote out.hdf5`. */

@@ -11,7 +11,7 @@ import { runBatchCommand } from "./batch-command.js";
 import { describeError } from "./errors.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
-import { modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
+import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
 import { Interrupted, watchSignals } from "./signals.js";
 
 export interface CliIo {
@@ -87,7 +87,13 @@ async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
       hdu: args.hdu,
       checksum: args.checksum,
       ignoreChecksum: args.ignoreChecksum,
-      onPlan: printer ? (plan) => printer.line(modeLine(plan)) : undefined,
+      ...(args.kernels !== undefined ? { kernels: args.kernels } : {}),
+      onPlan: printer
+        ? (plan) => {
+            printer.line(modeLine(plan));
+            if (plan.kernels) printer.line(kernelsLine(plan.kernels));
+          }
+        : undefined,
       onProgress: printer ? (p) => printer.update(p) : undefined,
       onWarning: printer ? (message) => printer.line(`Warning: ${message}`) : undefined,
       signal: signals.signal,

@@ -15,6 +15,7 @@ import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
 import type { Mode } from "./defaults.js";
 import { convertFast } from "./fast-mode.js";
+import { resolveKernels, type KernelsChoice, type KernelsRequest } from "./kernel-set.js";
 import { Timer, type Job } from "./job.js";
 import { OutputFile } from "./output-file.js";
 import { writeStructure } from "./output-writes.js";
@@ -67,6 +68,12 @@ export interface ConvertOptions {
   checksum?: boolean;
   /** A CHECKSUM or DATASUM mismatch is a warning rather than an error (default false). */
   ignoreChecksum?: boolean;
+  /**
+   * The numerical kernels: "native" (the C++ addon; an error when it is not available), "js"
+   * (TypeScript), or "auto" (native when the addon loads). Default: FITS2IDIA_KERNELS, else
+   * "auto". The output does not depend on it.
+   */
+  kernels?: KernelsRequest;
 }
 
 export interface ConvertReport {
@@ -79,6 +86,8 @@ export interface ConvertReport {
   readonly predictedBytes: number;
   /** Threads the conversion was given. */
   readonly threads: number;
+  /** The kernels that computed: native (C++ addon) or js (TypeScript), and why. */
+  readonly kernels: KernelsChoice;
   readonly shape: { naxis: number; width: number; height: number; depth: number; stokes: number };
   /** Seconds: total, and time spent reading input, computing, and writing output. */
   readonly seconds: { total: number; read: number; compute: number; write: number };
@@ -118,7 +127,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
     // A gzip header claiming more than the file can hold: refused before buffers are sized by it.
     await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
-    const plan = planConversion(image.shape, options);
+    const kernels = resolveKernels(options.kernels, options.env ?? process.env);
+    const plan = { ...planConversion(image.shape, options), kernels };
     plan.warnings.forEach(warn);
     options = { ...options, mode: plan.mode, threads: plan.threads };
     options.onPlan?.(plan);
@@ -135,7 +145,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn);
 
-    pool = createPool(plan.threads);
+    pool = createPool(plan.threads, kernels.name);
     const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch(), pool };
     if (mode === "fast") await convertFast(job);
     else await convertSlow(job);
@@ -164,6 +174,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
       reason: plan.reason,
       predictedBytes: plan.predictedBytes,
       threads: plan.threads,
+      kernels,
       shape: { ...image.shape },
       seconds: { total: (performance.now() - started) / 1000, read: timer.read, compute: timer.compute, write: timer.write },
       bytesIn: image.info.dataBytes,

@@ -7,6 +7,7 @@
 import { readRc } from "../config/rc.js";
 import type { ImageShape } from "../fits/image.js";
 import type { Mode } from "./defaults.js";
+import type { KernelsChoice } from "./kernel-set.js";
 import { predictMemoryForShape, type MemoryModelOptions, type MemoryPrediction } from "./memory.js";
 import { chooseMode, tightestLimit, type MemoryLimit } from "./mode-choice.js";
 import { availableMemory, threadCount, type AvailableMemory, type AvailableMemoryOptions, type ThreadCount } from "./resources.js";
@@ -87,6 +88,8 @@ export interface ConversionPlan {
   /** Where the number of threads comes from. */
   readonly threadsDetail: string;
   readonly warnings: readonly string[];
+  /** The kernels that will compute (set by convert(), which resolves them). */
+  readonly kernels?: KernelsChoice;
 }
 
 /** Resources, prediction and mode for an image of this shape; throws MemoryLimitError if refused. */

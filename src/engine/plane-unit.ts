@@ -3,10 +3,9 @@
  * the mipmaps of one full-resolution channel. Independent of every other plane, so planes can
  * be computed in any order or on any thread with identical results.
  */
-import { accumulateHistogram } from "../kernels/histogram.js";
-import { MipmapAccumulator } from "../kernels/mipmap.js";
-import { planeStats, type PlaneStats } from "../kernels/plane-stats.js";
+import type { PlaneStats } from "../kernels/plane-stats.js";
 import type { Layout } from "../schema/layout.js";
+import { jsKernels, type KernelSet, type Mipmapper } from "./kernel-set.js";
 
 export interface PlaneResult {
   readonly stats: PlaneStats;
@@ -22,14 +21,16 @@ export interface PlaneResult {
  */
 export class PlaneUnit {
   readonly #layout: Layout;
-  readonly #accumulator: MipmapAccumulator;
+  readonly #kernels: KernelSet;
+  readonly #accumulator: Mipmapper;
   readonly #histogram: Float64Array;
   readonly #mipmaps: Float32Array[];
 
-  constructor(layout: Layout) {
+  constructor(layout: Layout, kernels: KernelSet = jsKernels) {
     this.#layout = layout;
+    this.#kernels = kernels;
     const { width, height } = layout.shape;
-    this.#accumulator = new MipmapAccumulator(width, height, layout.mipLevels.map((l) => ({ ...l })));
+    this.#accumulator = kernels.mipmapAccumulator(width, height, layout.mipLevels.map((l) => ({ ...l })));
     this.#histogram = new Float64Array(layout.numBins);
     this.#mipmaps = layout.mipLevels.map((level) => new Float32Array(level.width * level.height));
   }
@@ -40,9 +41,9 @@ export class PlaneUnit {
    */
   run(data: Float32Array, offset = 0, out?: { histogram: Float64Array; mipmaps: readonly Float32Array[] }): PlaneResult {
     const size = this.#layout.shape.width * this.#layout.shape.height;
-    const stats = planeStats(data, offset, size);
+    const stats = this.#kernels.planeStats(data, offset, size);
     const histogram = (out?.histogram ?? this.#histogram).fill(0);
-    accumulateHistogram(data, offset, size, stats.min, stats.max, histogram);
+    this.#kernels.accumulateHistogram(data, offset, size, stats.min, stats.max, histogram);
     const mipmaps = out?.mipmaps ?? this.#mipmaps;
     if (mipmaps.length > 0) {
       this.#accumulator.addPlane(data, offset);

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { PlaneStats } from "../kernels/plane-stats.js";
+import type { KernelsName } from "./kernel-set.js";
 import { runTask, type PlaneTask, type UnitTask, type WindowTask } from "./unit-tasks.js";
 
 export interface UnitPool {
@@ -24,9 +25,14 @@ function workerFile(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-export function createPool(threads: number): UnitPool {
+/**
+ * `kernels` goes with every task, so the workers compute with the kernels the main thread
+ * chose (absent: each thread resolves them as resolveKernels does).
+ */
+export function createPool(threads: number, kernels?: KernelsName): UnitPool {
   const file = threads > 1 ? workerFile() : undefined;
-  if (file === undefined) return inlinePool();
+  const stamp = (task: PlaneTask | WindowTask): UnitTask => (kernels === undefined ? task : { ...task, kernels });
+  if (file === undefined) return inlinePool(stamp);
   const piscina = new Piscina({
     filename: file,
     minThreads: threads,
@@ -35,7 +41,7 @@ export function createPool(threads: number): UnitPool {
     // One task per worker at a time; the pipelines bound how many are queued.
     concurrentTasksPerWorker: 1,
   });
-  const run = <T>(task: UnitTask, signal?: AbortSignal): Promise<T> => piscina.run(task, { signal }) as Promise<T>;
+  const run = <T>(task: PlaneTask | WindowTask, signal?: AbortSignal): Promise<T> => piscina.run(stamp(task), { signal }) as Promise<T>;
   return {
     threads,
     runPlane: (task, signal) => run<PlaneStats>(task, signal),
@@ -44,7 +50,7 @@ export function createPool(threads: number): UnitPool {
   };
 }
 
-function inlinePool(): UnitPool {
+function inlinePool(stamp: (task: PlaneTask | WindowTask) => UnitTask): UnitPool {
   // Inline tasks still return promises, so both kinds of pool drive the same pipelines. Each
   // task first lets the event loop run: signal handlers and abort callbacks must get their turn
   // between units, as they do while a worker computes.
@@ -53,11 +59,11 @@ function inlinePool(): UnitPool {
     threads: 1,
     runPlane: async (task) => {
       await yieldToEventLoop();
-      return runTask(task) as PlaneStats;
+      return runTask(stamp(task)) as PlaneStats;
     },
     runWindow: async (task) => {
       await yieldToEventLoop();
-      return runTask(task) as Float64Array;
+      return runTask(stamp(task)) as Float64Array;
     },
     close: async () => undefined,
   };

@@ -173,6 +173,7 @@ export function conversionOptions(input: string, output: string, options: Conver
     reason: plan.reason,
     threads: plan.threads,
     threadsFrom: plan.threadsDetail,
+    kernels: plan.kernels?.name ?? null,
     memoryLimit: options.memoryLimit ?? null,
     limit: plan.limit ? { bytes: plan.limit.bytes, from: plan.limit.source } : null,
     available: { bytes: plan.available.bytes, from: plan.available.detail },

@@ -4,9 +4,8 @@
  * rotated (swizzled) values. Independent of every other window: histogram counts are integers,
  * so the order in which windows are added does not change the result.
  */
-import { accumulateHistogram } from "../kernels/histogram.js";
-import { swizzle } from "../kernels/swizzle.js";
-import { createZStats, zStatsOfTile, type ZStats } from "../kernels/z-stats.js";
+import { createZStats, type ZStats } from "../kernels/z-stats.js";
+import { jsKernels, type KernelSet } from "./kernel-set.js";
 
 /** A window of one stokes: x0..x0+width-1 by y0..y0+height-1, all channels. */
 export interface Window {
@@ -32,9 +31,11 @@ export class TileUnit {
   readonly #depth: number;
   readonly #zStats: ZStats;
   readonly #swizzled: Float32Array;
+  readonly #kernels: KernelSet;
 
-  constructor(depth: number, maxPixels: number, ownRotationBuffer = true) {
+  constructor(depth: number, maxPixels: number, ownRotationBuffer = true, kernels: KernelSet = jsKernels) {
     this.#depth = depth;
+    this.#kernels = kernels;
     this.#zStats = createZStats(maxPixels);
     this.#swizzled = new Float32Array(ownRotationBuffer ? depth * maxPixels : 0);
   }
@@ -48,10 +49,11 @@ export class TileUnit {
   run(values: Float32Array, window: Window, xyzMin: number, xyzMax: number, histogram: Float64Array, swizzledOut?: Float32Array): TileResult {
     const depth = this.#depth;
     const pixels = window.width * window.height;
-    zStatsOfTile(values, depth, pixels, this.#zStats);
-    accumulateHistogram(values, 0, depth * pixels, xyzMin, xyzMax, histogram);
+    const k = this.#kernels;
+    k.zStatsOfTile(values, depth, pixels, this.#zStats);
+    k.accumulateHistogram(values, 0, depth * pixels, xyzMin, xyzMax, histogram);
     const swizzled = swizzledOut ?? this.#swizzled.subarray(0, depth * pixels);
-    swizzle(values, depth, window.height, window.width, swizzled);
+    k.swizzle(values, depth, window.height, window.width, swizzled);
     const z = this.#zStats;
     const zStats: ZStats = {
       min: z.min.subarray(0, pixels),
@@ -73,28 +75,4 @@ export function windowsOf(width: number, height: number, tileWidth: number, tile
     }
   }
   return windows;
-}
-
-/** Copy a window out of a [depth][height][width] cube into a compact [depth][wh][ww] buffer. */
-export function gatherWindow(
-  cube: Float32Array,
-  depth: number,
-  height: number,
-  width: number,
-  window: Window,
-  out: Float32Array,
-): Float32Array {
-  const target = out.subarray(0, depth * window.width * window.height);
-  // Plain loops: a subarray per row (262144 rows per strip of a 1024x1024x256 cube) made the
-  // gather allocation-bound.
-  const w = window.width;
-  let o = 0;
-  for (let z = 0; z < depth; z++) {
-    for (let y = window.y; y < window.y + window.height; y++) {
-      const from = (z * height + y) * width + window.x;
-      for (let i = 0; i < w; i++) target[o + i] = cube[from + i]!;
-      o += w;
-    }
-  }
-  return target;
 }

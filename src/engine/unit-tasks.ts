@@ -5,12 +5,12 @@
  * of plane data, and writes its results in place. Only small things travel by message
  * (statistics, a window's share of the histogram).
  */
-import { decodeToFloat32 } from "../kernels/byte-order.js";
 import type { Bitpix } from "../fits/hdu-info.js";
 import type { PlaneStats } from "../kernels/plane-stats.js";
 import { layoutOf, type Layout, type Shape4 } from "../schema/layout.js";
+import { kernelSet, resolveKernels, type KernelSet, type KernelsName } from "./kernel-set.js";
 import { PlaneUnit } from "./plane-unit.js";
-import { gatherWindow, TileUnit, type Window } from "./tile-unit.js";
+import { TileUnit, type Window } from "./tile-unit.js";
 
 /** A region of a shared buffer: float32 values starting at `offset` (in values). */
 export interface SharedRegion {
@@ -46,7 +46,11 @@ export interface WindowTask {
   readonly out: { buffer: SharedArrayBuffer; capacity: number };
 }
 
-export type UnitTask = PlaneTask | WindowTask;
+/**
+ * A task as the pool sends it: with the kernels chosen on the main thread (absent: resolved in
+ * the thread that runs it, from FITS2IDIA_KERNELS and the addon, as resolveKernels does).
+ */
+export type UnitTask = (PlaneTask | WindowTask) & { readonly kernels?: KernelsName };
 
 /** Bytes of one plane's results: its histogram and every mipmap level. */
 export function planeResultBytes(layout: Layout): number {
@@ -95,33 +99,39 @@ export function windowOutputViews(buffer: SharedArrayBuffer, depth: number, capa
   };
 }
 
-// Units hold reusable buffers: one of each per thread, kept while the shape stays the same.
+// Units hold reusable buffers: one of each per thread, kept while the shape and kernels stay the same.
 let planeUnit: { key: string; layout: Layout; unit: PlaneUnit } | undefined;
 let tileUnit: { key: string; unit: TileUnit; gathered?: Float32Array } | undefined;
+let defaultKernels: KernelsName | undefined;
 
-function planeUnitFor(shape: Shape4): { layout: Layout; unit: PlaneUnit } {
-  const key = `${shape.naxis}:${shape.width}x${shape.height}x${shape.depth}x${shape.stokes}`;
+function kernelsOf(task: UnitTask): KernelSet {
+  return kernelSet(task.kernels ?? (defaultKernels ??= resolveKernels().name));
+}
+
+function planeUnitFor(shape: Shape4, kernels: KernelSet): { layout: Layout; unit: PlaneUnit } {
+  const key = `${shape.naxis}:${shape.width}x${shape.height}x${shape.depth}x${shape.stokes}:${kernels.name}`;
   if (planeUnit?.key !== key) {
     const layout = layoutOf(shape);
-    planeUnit = { key, layout, unit: new PlaneUnit(layout) };
+    planeUnit = { key, layout, unit: new PlaneUnit(layout, kernels) };
   }
   return planeUnit;
 }
 
-function tileUnitFor(depth: number, capacity: number): { unit: TileUnit; gathered?: Float32Array } {
-  const key = `${depth}:${capacity}`;
-  if (tileUnit?.key !== key) tileUnit = { key, unit: new TileUnit(depth, capacity, false) };
+function tileUnitFor(depth: number, capacity: number, kernels: KernelSet): { unit: TileUnit; gathered?: Float32Array } {
+  const key = `${depth}:${capacity}:${kernels.name}`;
+  if (tileUnit?.key !== key) tileUnit = { key, unit: new TileUnit(depth, capacity, false, kernels) };
   return tileUnit;
 }
 
-export function runPlaneTask(task: PlaneTask): PlaneStats {
-  const { layout, unit } = planeUnitFor(task.shape);
+export function runPlaneTask(task: PlaneTask & { readonly kernels?: KernelsName }): PlaneStats {
+  const kernels = kernelsOf(task);
+  const { layout, unit } = planeUnitFor(task.shape, kernels);
   const size = task.shape.width * task.shape.height;
   const plane = new Float32Array(task.plane.buffer, task.plane.offset * 4, size);
   if (task.raw !== undefined) {
     const { bitpix, bscale, bzero, blank } = task.raw;
     const bytes = new Uint8Array(task.plane.buffer, task.plane.offset * 4, size * (Math.abs(bitpix) / 8));
-    decodeToFloat32(bytes, bitpix, size, plane, 0, { bscale, bzero, blank: blank === undefined ? undefined : BigInt(blank) });
+    kernels.decodeToFloat32(bytes, bitpix, size, plane, 0, { bscale, bzero, blank: blank === undefined ? undefined : BigInt(blank) });
   }
   const out = planeResultViews(layout, task.results.buffer, task.results.byteOffset);
   const result = unit.run(plane, 0, out);
@@ -129,30 +139,24 @@ export function runPlaneTask(task: PlaneTask): PlaneStats {
 }
 
 /** Runs a window; returns its share of the XYZ histogram. */
-export function runWindowTask(task: WindowTask): Float64Array {
+export function runWindowTask(task: WindowTask & { readonly kernels?: KernelsName }): Float64Array {
   const { shape, window } = task;
   const depth = shape.depth;
   const pixels = window.width * window.height;
-  const units = tileUnitFor(depth, task.out.capacity);
+  const kernels = kernelsOf(task);
+  const units = tileUnitFor(depth, task.out.capacity, kernels);
   let values: Float32Array;
   if (task.gather) {
     const cube = new Float32Array(task.values.buffer, task.values.offset * 4, depth * shape.width * shape.height);
     units.gathered ??= new Float32Array(depth * task.out.capacity);
-    values = gatherWindow(cube, depth, shape.height, shape.width, window, units.gathered);
+    values = kernels.gatherWindow(cube, depth, shape.height, shape.width, window, units.gathered);
   } else {
     values = new Float32Array(task.values.buffer, task.values.offset * 4, depth * pixels);
   }
   const histogram = new Float64Array(task.numBins);
   const out = windowOutputViews(task.out.buffer, depth, task.out.capacity, pixels);
   const result = units.unit.run(values, window, task.xyzMin, task.xyzMax, histogram, out.swizzled);
-  const z = result.zStats;
-  out.min.set(z.min);
-  out.max.set(z.max);
-  for (let i = 0; i < pixels; i++) {
-    out.sum[i] = z.sum[i]!;
-    out.sumSq[i] = z.sumSq[i]!;
-    out.nanCount[i] = BigInt(z.nanCount[i]!);
-  }
+  kernels.storeZStats(result.zStats, pixels, out);
   return histogram;
 }
 

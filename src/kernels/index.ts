@@ -6,3 +6,4 @@ export { numBins, accumulateHistogram, histogram } from "./histogram.js";
 export { mipmapLevels, MipmapAccumulator, type MipmapLevel } from "./mipmap.js";
 export { swizzle, swizzleBlocked, swizzleBlocks } from "./swizzle.js";
 export { decodeToFloat32, bytesPerValue, type Bitpix, type Scaling } from "./byte-order.js";
+export { gatherWindow, type PlaneWindow } from "./gather.js";

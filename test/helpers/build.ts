@@ -2,7 +2,7 @@
  * Compile the package into a private folder under node_modules/.cache for tests that need the
  * JavaScript build (worker threads cannot load TypeScript sources), without touching dist/.
  */
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync, symlinkSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,5 +21,7 @@ export function buildPackage(name: string): { dir: string; dist: string; remove:
     throw new Error(`building the package failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
   }
   copyFileSync(join(root, "package.json"), join(dir, "package.json"));
+  // The native addon, where built, sits beside dist/ as in the installed package.
+  if (existsSync(join(root, "native"))) symlinkSync(join(root, "native"), join(dir, "native"));
   return { dir, dist: join(dir, "dist"), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
