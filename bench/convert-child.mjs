@@ -9,6 +9,7 @@ process.stdout.write(
   JSON.stringify({
     mode: report.mode,
     threads: report.threads,
+    kernels: report.kernels?.name,
     seconds: report.seconds,
     bytesIn: report.bytesIn,
     bytesOut: report.bytesOut,
