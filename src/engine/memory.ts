@@ -8,7 +8,7 @@ import type { HduSelector } from "../fits/hdu.js";
 import { layoutOf } from "../schema/layout.js";
 import { threadCount } from "./resources.js";
 import { windowsOf, type Window } from "./tile-unit.js";
-import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, type Mode } from "./defaults.js";
+import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, windowSlots, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
   readonly name: string;
@@ -102,17 +102,17 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   }
   fast.push({ name: "HDF5 write buffer", bytes: fastHeap });
 
-  // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight.
+  // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight (at most MAX_WINDOW_SLOTS).
   const slow = common();
   const slowSlots = Math.min(pipelineSlots(requestedThreads) + 1, planes);
   slow.push({ name: "plane ring", bytes: slowSlots * (plane + planeResults) });
   let slowHeap = plane;
   if (layout.hasDepth) {
-    const windowSlots = pipelineSlots(requestedThreads);
-    const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / windowSlots);
+    const slots = windowSlots(requestedThreads);
+    const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / slots);
     const capacity = window.width * window.height;
     const values = capacity * depth * 4;
-    const touched = touchedSlotPixels(windowsOf(width, height, window.width, window.height), windowSlots);
+    const touched = touchedSlotPixels(windowsOf(width, height, window.width, window.height), slots);
     slow.push(
       { name: "windows (read back, rotated)", bytes: touched * (2 * depth * 4 + Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * capacity * Z_STATS_PER_PIXEL },

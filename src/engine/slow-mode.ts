@@ -5,7 +5,7 @@
  * window units (Z statistics, XYZ histogram, rotation).
  */
 import type { PlaneStats } from "../kernels/plane-stats.js";
-import { pipelineSlots, slowWindow, WINDOW_BYTES } from "./defaults.js";
+import { pipelineSlots, slowWindow, WINDOW_BYTES, windowSlots as maxWindowsInFlight } from "./defaults.js";
 import { rawDecoding } from "./fast-mode.js";
 import type { Job } from "./job.js";
 import { readWindow, writeData, writePlaneResult, writeSummaryStatistics, writeWindowOutputs } from "./output-writes.js";
@@ -60,7 +60,7 @@ export async function convertSlow(job: Job): Promise<void> {
 
   const xyzHistograms: Float64Array[] = [];
   if (layout.hasDepth) {
-    const windowSlots = pipelineSlots(pool.threads);
+    const windowSlots = maxWindowsInFlight(pool.threads);
     const size = slowWindow(width, height, depth, job.options.tileSize, WINDOW_BYTES / windowSlots);
     const windows = windowsOf(width, height, size.width, size.height);
     const capacity = size.width * size.height;
