@@ -1,8 +1,9 @@
 /**
- * The process of one conversion of a batch (forked by src/batch/run-batch.ts): it receives a
- * BatchJob over IPC, converts (or keeps an existing output that passes verify), sends back a
- * JobResult and exits. A process per conversion: a conversion that fails, even by running out of
- * memory, fails alone, and each has its own memory, as the memory model predicts.
+ * A conversion process of a batch (forked by src/batch/run-batch.ts): it receives BatchJobs over
+ * IPC, one at a time, converts each (or keeps an existing output that passes verify) and sends
+ * back a JobResult. Conversions run in processes apart from the batch's: one that fails, even by
+ * running out of memory, fails alone, and each process has its own memory, as the memory model
+ * predicts.
  *
  * SIGINT and SIGTERM abort the conversion as they do for the command (its temporary file and
  * lock are removed), and the process exits 128 + the signal's number.
@@ -62,20 +63,27 @@ function send(result: JobResult): Promise<void> {
   return new Promise((resolve) => process.send!(result, undefined, {}, () => resolve()));
 }
 
-process.once("message", async (job: BatchJob) => {
-  const signals = watchSignals(job.output, { stderr: process.stderr });
-  let code = 0;
-  let result: JobResult;
-  try {
-    result = await run(job, signals.signal);
-  } catch (error) {
-    const reason = signals.signal.reason;
-    code = reason instanceof Interrupted ? reason.exitCode : 1;
-    result = { status: "failed", input: job.input, output: job.output, seconds: 0, detail: describeError(error, false) };
-  } finally {
-    signals.dispose();
-  }
-  await send(result);
-  // Exit now: nothing is left to do, and nothing else should keep the process alive.
-  process.exit(code);
+// Conversions one after another, as the runner sends them; the process ends when the runner
+// disconnects (or at once after an interruption).
+let queue = Promise.resolve();
+process.on("message", (job: BatchJob) => {
+  queue = queue.then(async () => {
+    const signals = watchSignals(job.output, { stderr: process.stderr });
+    let result: JobResult;
+    let interrupted: number | undefined;
+    try {
+      result = await run(job, signals.signal);
+    } catch (error) {
+      const reason = signals.signal.reason;
+      if (reason instanceof Interrupted) interrupted = reason.exitCode;
+      result = { status: "failed", input: job.input, output: job.output, seconds: 0, detail: describeError(error, false) };
+    } finally {
+      signals.dispose();
+    }
+    await send(result);
+    if (interrupted !== undefined) process.exit(interrupted);
+  });
+});
+process.on("disconnect", () => {
+  void queue.then(() => process.exit(0));
 });

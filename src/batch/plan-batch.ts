@@ -13,6 +13,8 @@ import type { HduSelector } from "../fits/hdu.js";
 import type { BatchInput } from "./inputs.js";
 
 export interface PlannedConversion extends BatchInput {
+  /** Threads it is given. */
+  readonly threads: number;
   /** The mode to convert in, its predicted peak memory and why; absent when `error` is set. */
   readonly mode?: Mode;
   readonly predictedBytes?: number;
@@ -24,7 +26,7 @@ export interface PlannedConversion extends BatchInput {
 
 export interface BatchPlanOptions {
   /** Threads each conversion gets. */
-  readonly threads: number;
+  readonly threadsOf: (input: BatchInput) => number;
   /** The memory the conversions share (the batch's available memory, less its own). */
   readonly available: AvailableMemory;
   /** The administrator's or the run's limit, per conversion. */
@@ -37,12 +39,13 @@ export interface BatchPlanOptions {
 export async function planBatch(inputs: readonly BatchInput[], options: BatchPlanOptions): Promise<PlannedConversion[]> {
   const planned: PlannedConversion[] = [];
   for (const input of inputs) {
+    const threads = options.threadsOf(input);
     try {
-      const prediction = await predictMemory(input.input, { threads: options.threads, hdu: options.hdu });
+      const prediction = await predictMemory(input.input, { threads, hdu: options.hdu });
       const choice = chooseMode(prediction, { requested: input.mode ?? options.requested, available: options.available, limit: options.limit });
-      planned.push({ ...input, mode: choice.mode, predictedBytes: prediction[choice.mode].total, reason: choice.reason, prediction });
+      planned.push({ ...input, threads, mode: choice.mode, predictedBytes: prediction[choice.mode].total, reason: choice.reason, prediction });
     } catch (error) {
-      planned.push({ ...input, error: describeError(error, false) });
+      planned.push({ ...input, threads, error: describeError(error, false) });
     }
   }
   return planned;

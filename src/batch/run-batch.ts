@@ -16,7 +16,7 @@ import type { HduSelector } from "../fits/hdu.js";
 import { collectInputs, type BatchInput } from "./inputs.js";
 import type { BatchJob, JobResult } from "./job.js";
 import { planBatch, type PlannedConversion } from "./plan-batch.js";
-import { defaultJobs, nextToStart, threadsPerJob } from "./schedule.js";
+import { nextToStart, SMALL_INPUT_BYTES, threadsFor } from "./schedule.js";
 
 export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "cgroupPaths" | "freeMemory"> {
   /** Folder of the outputs (created if missing); runBatch needs it. */
@@ -25,7 +25,10 @@ export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "
   mode?: Mode | "auto";
   /** Threads of the whole batch (default as for a conversion: Slurm, OpenMP, the machine). */
   threads?: number;
-  /** Conversions side by side, at most (default: one per 4 threads, at least 1). */
+  /**
+   * Conversions side by side, at most, each with an equal share of the threads. Default: as many
+   * as the threads and the memory allow, small inputs with 1 thread, others with up to 4.
+   */
   jobs?: number;
   /** Memory the whole batch may use, bytes (default: the memory available, as for a conversion). */
   memoryLimit?: number;
@@ -55,7 +58,9 @@ export interface BatchReport {
   /** The memory the conversions shared, and where that figure comes from. */
   readonly memory: AvailableMemory;
   readonly threads: number;
+  /** Conversions side by side, at most. */
   readonly jobs: number;
+  /** Threads of a conversion (of an input of SMALL_INPUT_BYTES or more, when `jobs` was not given). */
   readonly threadsPerJob: number;
   /** Set when the batch was stopped by its signal. */
   readonly interrupted?: boolean;
@@ -66,6 +71,14 @@ export class BatchError extends Error {
 }
 
 const STDERR_TAIL = 2000;
+
+/**
+ * A conversion process that has ended a conversion converts the next, rather than a new one
+ * being started (loading Node.js and the HDF5 runtime costs about 0.4 s, a third of a small
+ * image's conversion), unless it has held more than this: a process keeps its WebAssembly heap,
+ * so it is counted at the largest prediction of the conversions it ran.
+ */
+const REUSE_BYTES = 2e9;
 
 /** Convert the FITS files given and those in the folders given into `options.outDir`. */
 export async function runBatch(paths: readonly string[], options: BatchOptions): Promise<BatchReport> {
@@ -80,9 +93,8 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   if (!existsSync(childScript)) throw new BatchError(`${childScript}: the conversion process's script is missing (batch runs from the built package)`);
   const resources = resolveResources({ ...options, threads: options.threads });
   const threads = resources.threads.threads;
-  const jobs = options.jobs ?? defaultJobs(threads, inputs.length);
-  if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, not ${jobs}`);
-  const perJob = threadsPerJob(threads, jobs);
+  if (options.jobs !== undefined && !(Number.isSafeInteger(options.jobs) && options.jobs >= 1)) throw new RangeError(`jobs must be a positive integer, not ${options.jobs}`);
+  const jobs = options.jobs ?? threads;
   // The conversions share what is available, less what this process holds.
   const own = process.memoryUsage().rss;
   const memory: AvailableMemory = {
@@ -91,7 +103,13 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     detail: `${resources.available.detail}, less this process's ${formatGB(own)}`,
   };
   const requested = options.mode === undefined || options.mode === "auto" ? undefined : options.mode;
-  const planned = await planBatch(inputs, { threads: perJob, available: memory, limit: resources.limit, requested, hdu: options.hdu });
+  const planned = await planBatch(inputs, {
+    threadsOf: (input) => threadsFor(input.bytes, threads, options.jobs),
+    available: memory,
+    limit: resources.limit,
+    requested,
+    hdu: options.hdu,
+  });
   if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
 
   const total = planned.length;
@@ -103,78 +121,117 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     if (result !== undefined) options.onEvent?.({ kind: "end", index, total, result });
   });
 
-  type Pending = { index: number; conversion: PlannedConversion; predictedBytes: number };
-  const pending: Pending[] = planned.flatMap((conversion, index) => (conversion.error === undefined ? [{ index, conversion, predictedBytes: conversion.predictedBytes! }] : []));
-  const running = new Map<number, { job: Pending; child: ChildProcess; done: Promise<void> }>();
+  type Pending = { index: number; conversion: PlannedConversion; predictedBytes: number; threads: number };
+  /** A conversion process, and the largest prediction of the conversions it ran. */
+  type Worker = { child: ChildProcess; highWater: number; stderr: string; closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
+  type Running = { job: Pending; worker: Worker; predictedBytes: number; threads: number; done: Promise<Worker | undefined> };
+  const pending: Pending[] = planned.flatMap((conversion, index) =>
+    conversion.error === undefined ? [{ index, conversion, predictedBytes: conversion.predictedBytes!, threads: conversion.threads }] : [],
+  );
+  const running = new Map<number, Running>();
   const signal = options.signal;
   const stopAll = (): void => {
-    for (const { child } of running.values()) child.kill("SIGTERM");
+    for (const { worker } of running.values()) worker.child.kill("SIGTERM");
   };
   signal?.addEventListener("abort", stopAll, { once: true });
 
-  const start = (job: Pending): void => {
+  // The child's environment: the batch's (its share of threads and its mode are given
+  // explicitly), and the batch's rc file.
+  const env = { ...(options.env ?? process.env) };
+  if (options.rcFile !== undefined) env.FITS2IDIA_RC = options.rcFile === false ? "/dev/null" : options.rcFile;
+  const fresh = (): Worker => {
+    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const worker: Worker = {
+      child,
+      highWater: 0,
+      stderr: "",
+      closed: new Promise((resolve) => child.once("close", (code, killedBy) => resolve({ code, signal: killedBy }))),
+    };
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      worker.stderr = (worker.stderr + text).slice(-STDERR_TAIL);
+    });
+    // A failure to start shows as the process closing without a result.
+    child.on("error", (error) => {
+      worker.stderr = `${worker.stderr}could not start the conversion process: ${error.message}\n`.slice(-STDERR_TAIL);
+    });
+    return worker;
+  };
+  const idle: Worker[] = [];
+  const retire = (worker: Worker): void => {
+    if (worker.child.connected) worker.child.disconnect();
+  };
+
+  const start = (job: Pending, worker: Worker): void => {
     const { conversion } = job;
     mkdirSync(dirname(conversion.output), { recursive: true });
     const batchJob: BatchJob = {
       input: conversion.input,
       output: conversion.output,
       mode: conversion.mode!,
-      threads: perJob,
+      threads: job.threads,
       skipVerified: options.skipVerified !== false,
       ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
       ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
       ...(resources.limit !== undefined ? { memoryLimit: resources.limit.bytes } : {}),
     };
-    options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: perJob });
-    // The child's environment: no Slurm memory or thread settings of the batch's (its share is
-    // given explicitly), and the batch's rc file.
-    const env = { ...(options.env ?? process.env) };
-    if (options.rcFile !== undefined) env.FITS2IDIA_RC = options.rcFile === false ? "/dev/null" : options.rcFile;
-    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
-    let stderr = "";
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-      stderr = (stderr + text).slice(-STDERR_TAIL);
-    });
-    let result: JobResult | undefined;
-    child.once("message", (message) => {
-      result = message as JobResult;
-    });
-    const done = new Promise<void>((resolve) => {
-      child.once("error", (error) => {
-        result ??= { status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `could not start the conversion process: ${error.message}` };
-      });
-      child.once("close", (code, killedBy) => {
-        if (result === undefined) {
-          const how = killedBy !== null ? `killed by ${killedBy}${killedBy === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${code}`;
-          const last = stderr.trim().split("\n").pop();
-          result = { status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `the conversion process ${how}${last ? `: ${last}` : ""}` };
-        }
-        result = { ...result, bytesIn: conversion.bytes, ...(result.status !== "failed" ? { predictedBytes: conversion.predictedBytes! } : {}) };
-        results[job.index] = result;
-        running.delete(job.index);
-        options.onEvent?.({ kind: "end", index: job.index, total, result });
-        resolve();
+    options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: job.threads });
+    worker.stderr = "";
+    const predictedBytes = Math.max(job.predictedBytes, worker.highWater);
+    worker.highWater = predictedBytes;
+    const finished = (result: JobResult, reusable: Worker | undefined): Worker | undefined => {
+      results[job.index] = { ...result, bytesIn: conversion.bytes, ...(result.status !== "failed" ? { predictedBytes: job.predictedBytes } : {}) };
+      running.delete(job.index);
+      options.onEvent?.({ kind: "end", index: job.index, total, result: results[job.index]! });
+      return reusable;
+    };
+    const done = new Promise<Worker | undefined>((resolve) => {
+      let settled = false;
+      const onMessage = (message: unknown): void => {
+        worker.child.off("message", onMessage);
+        settled = true;
+        resolve(finished(message as JobResult, worker));
+      };
+      worker.child.on("message", onMessage);
+      void worker.closed.then(({ code, signal: killedBy }) => {
+        // The process ends later, when it is retired, after its last conversion's result.
+        if (settled) return;
+        settled = true;
+        worker.child.off("message", onMessage);
+        const how = killedBy !== null ? `killed by ${killedBy}${killedBy === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${code}`;
+        const last = worker.stderr.trim().split("\n").pop();
+        resolve(finished({ status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `the conversion process ${how}${last ? `: ${last}` : ""}` }, undefined));
       });
     });
-    child.send(batchJob);
-    running.set(job.index, { job, child, done });
+    worker.child.send(batchJob);
+    running.set(job.index, { job, worker, predictedBytes, threads: job.threads, done });
   };
 
-  const limits = { memory: memory.bytes, maxJobs: jobs };
+  const limits = { memory: memory.bytes, maxJobs: jobs, threads };
   while (pending.length > 0 || running.size > 0) {
     if (!signal?.aborted) {
       for (;;) {
-        const next = nextToStart(pending, [...running.values()].map((r) => r.job), limits);
-        if (next === undefined) break;
-        start(pending.splice(next, 1)[0]!);
+        const reuse = idle.pop();
+        const candidates = reuse === undefined ? pending : pending.map((p) => ({ ...p, predictedBytes: Math.max(p.predictedBytes, reuse.highWater) }));
+        const next = nextToStart(candidates, [...running.values()], limits);
+        if (next === undefined) {
+          if (reuse !== undefined) retire(reuse);
+          break;
+        }
+        const job = pending.splice(next, 1)[0]!;
+        start(job, reuse ?? fresh());
       }
     }
+    while (idle.length > 0) retire(idle.pop()!);
     if (running.size === 0) break;
-    await Promise.race([...running.values()].map((r) => r.done));
+    const worker = await Promise.race([...running.values()].map((r) => r.done));
+    if (worker !== undefined) {
+      if (worker.highWater <= REUSE_BYTES && pending.length > 0 && !signal?.aborted) idle.push(worker);
+      else retire(worker);
+    }
   }
   signal?.removeEventListener("abort", stopAll);
   for (const job of pending) {
-    results[job.index] = { status: "failed", input: job.conversion.input, output: job.conversion.output, seconds: 0, detail: "not started: the batch was interrupted" };
+    results[job.index] = { status: "failed", input: job.conversion.input, output: job.conversion.output, seconds: 0, bytesIn: job.conversion.bytes, detail: "not started: the batch was interrupted" };
   }
   const all = results.map((r, i) => r ?? { status: "failed" as const, input: planned[i]!.input, output: planned[i]!.output, seconds: 0, detail: "not run" });
   return {
@@ -184,7 +241,7 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     memory,
     threads,
     jobs,
-    threadsPerJob: perJob,
+    threadsPerJob: threadsFor(SMALL_INPUT_BYTES, threads, options.jobs),
     ...(signal?.aborted ? { interrupted: true } : {}),
   };
 }

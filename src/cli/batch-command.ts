@@ -10,6 +10,11 @@ import type { CliIo } from "./run.js";
 import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
 import type { SlurmJob } from "../batch/slurm-job.js";
 import { shellQuote } from "../batch/slurm-plan.js";
+import { SMALL_INPUT_BYTES } from "../batch/schedule.js";
+
+function formatMB(bytes: number): string {
+  return `${Math.round(bytes / 1e6)} MB`;
+}
 
 const INTERRUPT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -94,7 +99,9 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     if (args.progress || args.arrayTask !== undefined) {
-      io.stderr.write(`${report.jobs} side by side, ${report.threadsPerJob} thread${report.threadsPerJob === 1 ? "" : "s"} each, in ${formatGB(report.memory.bytes)} (${report.memory.detail})\n`);
+      const each = `${report.threadsPerJob} thread${report.threadsPerJob === 1 ? "" : "s"} each`;
+      const share = args.jobs !== undefined || args.arrayTask !== undefined ? each : `${each}, 1 for inputs under ${formatMB(SMALL_INPUT_BYTES)}`;
+      io.stderr.write(`at most ${report.jobs} side by side, ${share}, in ${formatGB(report.memory.bytes)} (${report.memory.detail})\n`);
     }
     io.stdout.write(summaryTable(report.results, report.seconds));
   }

@@ -122,6 +122,30 @@ describe("batch on this node", () => {
     expect(report.results[0]).toMatchObject({ status: "failed", detail: "the conversion process killed by SIGKILL (out of memory?): about to die" });
   });
 
+  it("a conversion process converts the next input rather than a new process starting; one that dies is replaced", async () => {
+    // A stand-in conversion process: answers with its pid, and dies at b.fits.
+    const stub = join(tmp.dir, "stub-child.mjs");
+    writeFileSync(
+      stub,
+      [
+        'process.on("message", (job) => {',
+        '  if (job.input.endsWith("b.fits")) process.kill(process.pid, "SIGKILL");',
+        '  process.send({ status: "converted", input: job.input, output: job.output, seconds: 0, detail: String(process.pid) });',
+        "});",
+        'process.on("disconnect", () => process.exit(0));',
+        "",
+      ].join("\n"),
+    );
+    const files = ["a.fits", "sub/c.fits", "b.fits", "a.fits"].map((f) => join(inDir, f));
+    files[3] = join(tmp.dir, "same", "s0.fits");
+    const report = await api.runBatch(files, { outDir: join(tmp.dir, "stub-out"), childScript: stub, jobs: 1, threads: 1, rcFile: false, env: {} });
+    const [first, second, dead, after] = report.results;
+    expect(first!.detail).toBe(second!.detail);
+    expect(dead).toMatchObject({ status: "failed", detail: "the conversion process killed by SIGKILL (out of memory?)" });
+    expect(after!.status).toBe("converted");
+    expect(after!.detail).not.toBe(first!.detail);
+  });
+
   it("SIGTERM stops the running conversions, which leave no temporary file, and exits 143", async () => {
     const big = join(tmp.dir, "big");
     mkdirSync(big);
@@ -224,7 +248,7 @@ describe("batch --slurm", () => {
     expect(existsSync(join(out, "a.hdf5"))).toBe(false);
     expect((await verifyFile(join(out, "b.hdf5"), join(inDir, "b.fits"))).ok).toBe(true);
     expect(rows(task.stdout).get(join(inDir, "b.fits"))).toMatch(/ 1 .* converted/);
-    expect(task.stderr).toMatch(/^1 side by side, 1 thread each, in \d\.\d+ GB \(Slurm allocation, SLURM_MEM_PER_NODE=2000 MB, less this process's/);
+    expect(task.stderr).toMatch(/^at most 1 side by side, 1 thread each, in \d\.\d+ GB \(Slurm allocation, SLURM_MEM_PER_NODE=2000 MB, less this process's/);
 
     const wrong = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "7" }) });
     expect(wrong.stderr).toBe(`Error: ${manifest}: SLURM_ARRAY_TASK_ID=7 is not a task of this batch (0 to 1). Aborting.\n`);

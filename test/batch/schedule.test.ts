@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { defaultJobs, nextToStart, threadsPerJob } from "../../src/batch/schedule.js";
+import { nextToStart, SMALL_INPUT_BYTES, threadsFor } from "../../src/batch/schedule.js";
 
-const jobs = (...gb: number[]) => gb.map((g) => ({ predictedBytes: g * 1e9 }));
+const jobs = (...gb: number[]) => gb.map((g) => ({ predictedBytes: g * 1e9, threads: 1 }));
 
 describe("nextToStart", () => {
-  const limits = { memory: 10e9, maxJobs: 3 };
+  const limits = { memory: 10e9, maxJobs: 3, threads: 8 };
 
   it("starts the first pending one when nothing runs, even if it needs more than there is", () => {
     expect(nextToStart(jobs(4, 1), [], limits)).toBe(0);
@@ -28,7 +28,7 @@ describe("nextToStart", () => {
 
   it("simulated: running memory never exceeds the limit once more than one runs, and every job runs", () => {
     const pending = jobs(3, 7, 2, 9, 1, 1, 4, 12, 0.5);
-    const running: { predictedBytes: number; ends: number }[] = [];
+    const running: { predictedBytes: number; threads: number; ends: number }[] = [];
     let time = 0;
     let done = 0;
     while (pending.length > 0 || running.length > 0) {
@@ -50,15 +50,26 @@ describe("nextToStart", () => {
 });
 
 describe("threads", () => {
-  it("one conversion per 4 threads by default, at least one, at most one per input", () => {
-    expect(defaultJobs(2, 10)).toBe(1);
-    expect(defaultJobs(10, 10)).toBe(2);
-    expect(defaultJobs(16, 10)).toBe(4);
-    expect(defaultJobs(64, 3)).toBe(3);
+  it("the threads in use count too: a later job with fewer threads may start first", () => {
+    const pending = [{ predictedBytes: 1e9, threads: 4 }, { predictedBytes: 1e9, threads: 1 }];
+    expect(nextToStart(pending, [{ predictedBytes: 1e9, threads: 5 }], limits8)).toBe(1);
+    expect(nextToStart(pending, [{ predictedBytes: 1e9, threads: 8 }], limits8)).toBeUndefined();
+    expect(nextToStart(pending, [{ predictedBytes: 1e9, threads: 4 }], limits8)).toBe(0);
   });
-  it("each conversion's share, at least 1", () => {
-    expect(threadsPerJob(10, 2)).toBe(5);
-    expect(threadsPerJob(10, 3)).toBe(3);
-    expect(threadsPerJob(2, 4)).toBe(1);
+
+  it("by default 1 thread for a small input, up to 4 for others, all of them on a small machine", () => {
+    expect(threadsFor(SMALL_INPUT_BYTES - 1, 16)).toBe(1);
+    expect(threadsFor(SMALL_INPUT_BYTES, 16)).toBe(4);
+    expect(threadsFor(SMALL_INPUT_BYTES, 10)).toBe(5);
+    expect(threadsFor(SMALL_INPUT_BYTES, 2)).toBe(2);
+    expect(threadsFor(1e12, 1)).toBe(1);
+  });
+
+  it("with --jobs, an equal share for every input, at least 1", () => {
+    expect(threadsFor(10, 10, 2)).toBe(5);
+    expect(threadsFor(1e12, 10, 3)).toBe(3);
+    expect(threadsFor(1e12, 2, 4)).toBe(1);
   });
 });
+
+const limits8 = { memory: 100e9, maxJobs: 8, threads: 8 };

@@ -79,7 +79,7 @@ describe("batch --slurm --submit on a real Slurm", () => {
     // Each task's log ends with its table; each task was given its Slurm memory and 1 CPU.
     const text = logs();
     expect(text.match(/^1 input: 1 converted, 0 skipped, 0 failed, in /gm)).toHaveLength(4);
-    expect(text.match(/^1 side by side, 1 thread each, in .* \(Slurm allocation, SLURM_MEM_PER_NODE=\d+ MB/gm)).toHaveLength(4);
+    expect(text.match(/^at most 1 side by side, 1 thread each, in .* \(Slurm allocation, SLURM_MEM_PER_NODE=\d+ MB/gm)).toHaveLength(4);
   }, 240_000);
 
   it("submitted again, the tasks keep the outputs that pass verify", async () => {
