@@ -113,6 +113,15 @@ export function planSlurm(inputs: readonly PredictedInput[], options: SlurmOptio
   return { tasks, refused };
 }
 
+/** Slurm's default MaxArraySize: array indices must be below it. */
+export const DEFAULT_MAX_ARRAY_SIZE = 1001;
+
+/** A warning when the array has more tasks than a cluster with the default MaxArraySize accepts. */
+export function arraySizeWarning(plan: SlurmPlan): string | undefined {
+  if (plan.tasks.length <= DEFAULT_MAX_ARRAY_SIZE) return undefined;
+  return `${plan.tasks.length} array tasks: clusters with Slurm's default MaxArraySize (${DEFAULT_MAX_ARRAY_SIZE}) refuse indices above ${DEFAULT_MAX_ARRAY_SIZE - 1}; a larger --group-size puts more inputs in each task`;
+}
+
 /** Array indices as Slurm writes them: `0-3,5,7-9`. */
 export function indexRanges(indices: readonly number[]): string {
   const sorted = [...indices].sort((a, b) => a - b);

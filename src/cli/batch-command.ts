@@ -9,7 +9,7 @@ import { describeError } from "./errors.js";
 import type { CliIo } from "./run.js";
 import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
 import type { SlurmJob } from "../batch/slurm-job.js";
-import { shellQuote } from "../batch/slurm-plan.js";
+import { arraySizeWarning, shellQuote } from "../batch/slurm-plan.js";
 import { SMALL_INPUT_BYTES } from "../batch/schedule.js";
 
 function formatMB(bytes: number): string {
@@ -138,6 +138,8 @@ async function slurm(args: BatchArgs, io: CliIo): Promise<number> {
   const inputs = job.plan.tasks.reduce((n, t) => n + t.inputs.length, 0);
   const lines = [`Wrote ${job.script} (a job array of ${job.plan.tasks.length} task${job.plan.tasks.length === 1 ? "" : "s"} for ${inputs} input${inputs === 1 ? "" : "s"}) and ${job.manifest}.`];
   for (const refused of job.plan.refused) lines.push(`Left out ${refused.input}: ${refused.reason}`);
+  const warning = arraySizeWarning(job.plan);
+  if (warning !== undefined) lines.push(`Warning: ${warning}`);
   if (!options.submit) {
     lines.push(job.submissions.length === 1 ? "Submit it with:" : `Its tasks need ${job.submissions.length} different memory requests; submit it with:`, ...submitHint(job));
     io.stdout.write(`${lines.join("\n")}\n`);

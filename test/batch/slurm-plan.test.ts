@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MemoryPrediction } from "../../src/engine/memory.js";
 import {
+  arraySizeWarning,
   indexRanges,
   memArgument,
   planSlurm,
@@ -121,6 +122,14 @@ describe("submissions and the script", () => {
     expect(script).toContain(`#   sbatch --array=0,2,4 --mem=${memArgument(requestFor(1e8, 0.2))} /out/fits2idia.sbatch`);
     expect(lines.at(-2)).toBe("exec /usr/bin/node '/opt/fits2idia ts/dist/cli/main.js' batch --array-task /out/fits2idia.json");
     expect(script).toContain("5 inputs in 5 array tasks");
+  });
+
+  it("warns past Slurm's default MaxArraySize", () => {
+    const many = (n: number) => planSlurm(Array.from({ length: n }, (_, i) => input(`f${i}`, 2e9, 1e8, 1e8)), options);
+    expect(arraySizeWarning(many(1001))).toBeUndefined();
+    expect(arraySizeWarning(many(1002))).toBe(
+      "1002 array tasks: clusters with Slurm's default MaxArraySize (1001) refuse indices above 1000; a larger --group-size puts more inputs in each task",
+    );
   });
 
   it("quotes for the shell only when needed", () => {
