@@ -3,16 +3,14 @@
  * (yargs' own messages included), which the command prints as `Error: <message>. Aborting.`.
  */
 import yargs from "yargs";
-import { parseSize, SizeError } from "../config/size.js";
 import type { Mode } from "../engine/defaults.js";
 import type { KernelsRequest } from "../engine/kernel-set.js";
-import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
-import { FitsError } from "../fits/errors.js";
+import type { HduSelector } from "../fits/hdu.js";
+import { hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { UsageError } from "./usage-error.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+export { UsageError };
 
 export interface CliArgs {
   readonly input: string;
@@ -106,13 +104,6 @@ function parser() {
     });
 }
 
-/** One value for a string option given at most once. */
-function single(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) throw new UsageError(`${name} is given more than once`);
-  return String(value);
-}
-
 export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
   let printed = "";
   const raw = await parser().parseAsync([...argv], {}, (_error, _argv, output) => {
@@ -126,34 +117,10 @@ export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
   const output = single("-o", raw.output);
   if (output === "") throw new UsageError("-o needs a file name");
 
-  let memoryLimit: number | undefined;
-  const limitText = single("--memory-limit", raw["memory-limit"]);
-  if (limitText !== undefined) {
-    try {
-      memoryLimit = parseSize(limitText);
-    } catch (error) {
-      if (error instanceof SizeError) throw new UsageError(`--memory-limit: ${error.message}`);
-      throw error;
-    }
-  }
+  const memoryLimit = sizeOption("--memory-limit", single("--memory-limit", raw["memory-limit"]));
+  const threads = positiveOption("--threads", single("--threads", raw.threads));
 
-  let threads: number | undefined;
-  const threadsText = single("--threads", raw.threads);
-  if (threadsText !== undefined) {
-    threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
-    if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`--threads needs a positive whole number, not "${threadsText}"`);
-  }
-
-  let hdu: HduSelector | undefined;
-  const hduText = single("--hdu", raw.hdu);
-  if (hduText !== undefined) {
-    try {
-      hdu = parseHduSelector(hduText);
-    } catch (error) {
-      if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
-      throw error;
-    }
-  }
+  const hdu = hduOption(single("--hdu", raw.hdu));
 
   const kernelsText = single("--kernels", raw.kernels);
   if (kernelsText !== undefined && kernelsText !== "auto" && kernelsText !== "js" && kernelsText !== "native") {
@@ -223,28 +190,9 @@ export async function parseVerifyArgs(argv: readonly string[]): Promise<ParsedVe
     printed = output;
   });
   if (raw.help) return { kind: "print", text: printed };
-  let hdu: HduSelector | undefined;
-  const hduText = single("--hdu", raw.hdu);
-  if (hduText !== undefined) {
-    try {
-      hdu = parseHduSelector(hduText);
-    } catch (error) {
-      if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
-      throw error;
-    }
-  }
-  let maxDifferences: number | undefined;
-  const maxText = single("--max-differences", raw["max-differences"]);
-  if (maxText !== undefined) {
-    maxDifferences = /^\s*\d+\s*$/.test(maxText) ? Number(maxText) : NaN;
-    if (!Number.isSafeInteger(maxDifferences) || maxDifferences < 1) throw new UsageError(`--max-differences needs a positive whole number, not "${maxText}"`);
-  }
-  let threads: number | undefined;
-  const threadsText = single("--threads", raw.threads);
-  if (threadsText !== undefined) {
-    threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
-    if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`--threads needs a positive whole number, not "${threadsText}"`);
-  }
+  const hdu = hduOption(single("--hdu", raw.hdu));
+  const maxDifferences = positiveOption("--max-differences", single("--max-differences", raw["max-differences"]));
+  const threads = positiveOption("--threads", single("--threads", raw.threads));
   const [file, fits] = raw._.map(String);
   if (file === undefined || file === "") throw new UsageError("the HDF5 file name is empty");
   if (fits === "") throw new UsageError("the FITS file name is empty");

@@ -4,12 +4,11 @@
  * `--array-task MANIFEST` that each array task runs.
  */
 import yargs from "yargs";
-import { parseSize, SizeError } from "../config/size.js";
 import type { Mode } from "../engine/defaults.js";
-import { FitsError } from "../fits/errors.js";
-import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
+import type { HduSelector } from "../fits/hdu.js";
 import { CONVERTER_NAME } from "../version.js";
-import { UsageError } from "./args.js";
+import { hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { UsageError } from "./usage-error.js";
 
 export interface SlurmArgs {
   readonly submit: boolean;
@@ -114,29 +113,6 @@ function parser() {
     });
 }
 
-function single(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) throw new UsageError(`${name} is given more than once`);
-  return String(value);
-}
-
-function positive(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} needs a positive whole number, not "${text}"`);
-  return n;
-}
-
-function size(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseSize(text);
-  } catch (error) {
-    if (error instanceof SizeError) throw new UsageError(`${name}: ${error.message}`);
-    throw error;
-  }
-}
-
 /** `20%` or `0.2` as a fraction. */
 export function parseMargin(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
@@ -169,19 +145,10 @@ export async function parseBatchArgs(argv: readonly string[]): Promise<ParsedBat
     const misplaced = SLURM_ONLY.find((name) => raw[name] !== undefined && raw[name] !== false);
     if (misplaced !== undefined) throw new UsageError(`--${misplaced} goes with --slurm`);
   }
-  let hdu: HduSelector | undefined;
-  const hduText = single("--hdu", raw.hdu);
-  if (hduText !== undefined) {
-    try {
-      hdu = parseHduSelector(hduText);
-    } catch (error) {
-      if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
-      throw error;
-    }
-  }
-  const threads = positive("--threads", single("--threads", raw.threads));
-  const jobs = positive("--jobs", single("--jobs", raw.jobs));
-  const memoryLimit = size("--memory-limit", single("--memory-limit", raw["memory-limit"]));
+  const hdu = hduOption(single("--hdu", raw.hdu));
+  const threads = positiveOption("--threads", single("--threads", raw.threads));
+  const jobs = positiveOption("--jobs", single("--jobs", raw.jobs));
+  const memoryLimit = sizeOption("--memory-limit", single("--memory-limit", raw["memory-limit"]));
   const mode: Mode | undefined = raw.slow ? "slow" : raw.fast ? "fast" : undefined;
   let slurm: SlurmArgs | undefined;
   if (raw.slurm) {
@@ -198,16 +165,16 @@ export async function parseBatchArgs(argv: readonly string[]): Promise<ParsedBat
     const partition = text("partition");
     const logDir = text("log-dir");
     const jobName = text("job-name");
-    const maxRunning = positive("--max-running", text("max-running"));
+    const maxRunning = positiveOption("--max-running", text("max-running"));
     const extra = ((raw["sbatch-option"] as string[] | undefined) ?? []).map(String);
     const bad = extra.find((o) => !/^--[\w-]+(=\S.*)?$/.test(o) || /[\n\r]/.test(o));
     if (bad !== undefined) throw new UsageError(`--sbatch-option needs a long sbatch option such as --account=proj, not "${bad}"`);
     slurm = {
       submit: raw.submit,
-      cpusPerTask: positive("--cpus-per-task", text("cpus-per-task")) ?? SLURM_DEFAULTS.cpusPerTask,
-      maxMem: size("--max-mem", text("max-mem")) ?? DEFAULT_MAX_MEM,
+      cpusPerTask: positiveOption("--cpus-per-task", text("cpus-per-task")) ?? SLURM_DEFAULTS.cpusPerTask,
+      maxMem: sizeOption("--max-mem", text("max-mem")) ?? DEFAULT_MAX_MEM,
       memMargin: parseMargin(text("mem-margin") ?? SLURM_DEFAULTS.memMargin),
-      groupBytes: size("--group-size", text("group-size")) ?? DEFAULT_GROUP_BYTES,
+      groupBytes: sizeOption("--group-size", text("group-size")) ?? DEFAULT_GROUP_BYTES,
       ...(time !== undefined ? { time } : {}),
       ...(partition !== undefined ? { partition } : {}),
       ...(logDir !== undefined ? { logDir } : {}),

@@ -1,0 +1,45 @@
+/**
+ * Values of the command's options as yargs gives them (strings), checked and converted, shared
+ * by every subcommand's parser: each mistake is a UsageError naming the option.
+ */
+import { parseSize, SizeError } from "../config/size.js";
+import { FitsError } from "../fits/errors.js";
+import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
+import { UsageError } from "./usage-error.js";
+
+/** One value for a string option given at most once. */
+export function single(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`${name} is given more than once`);
+  return String(value);
+}
+
+/** A positive whole number, written in digits. */
+export function positiveOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} needs a positive whole number, not "${text}"`);
+  return n;
+}
+
+/** A size in bytes, with or without a unit (src/config/size.ts). */
+export function sizeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSize(text);
+  } catch (error) {
+    if (error instanceof SizeError) throw new UsageError(`${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `--hdu`: an index, EXTNAME or EXTNAME,EXTVER. */
+export function hduOption(text: string | undefined): HduSelector | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseHduSelector(text);
+  } catch (error) {
+    if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
+    throw error;
+  }
+}
