@@ -40,14 +40,11 @@ const TWO32 = 4294967296;
  * the first output byte (`src.buffer === dst.buffer`, `src.byteOffset === dst.byteOffset +
  * 4 * dstOffset`); other overlaps are not supported.
  */
-export function decodeToFloat32(
-  src: Uint8Array,
-  bitpix: Bitpix,
-  count: number,
-  dst: Float32Array,
-  dstOffset: number,
-  scaling: Scaling,
-): void {
+/**
+ * The checks of decodeToFloat32's arguments (shared with the native twin); returns the bytes per
+ * value. Throws RangeError for a bad BITPIX, count or range.
+ */
+export function checkDecodeArguments(src: Uint8Array, bitpix: Bitpix, count: number, dst: Float32Array, dstOffset: number): number {
   const bpv = bytesPerValueChecked(bitpix);
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`bad count ${count}`);
   if (count * bpv > src.length) {
@@ -56,6 +53,18 @@ export function decodeToFloat32(
   if (!Number.isInteger(dstOffset) || dstOffset < 0 || dstOffset + count > dst.length) {
     throw new RangeError(`destination range [${dstOffset}, ${dstOffset} + ${count}) is outside ${dst.length} values`);
   }
+  return bpv;
+}
+
+export function decodeToFloat32(
+  src: Uint8Array,
+  bitpix: Bitpix,
+  count: number,
+  dst: Float32Array,
+  dstOffset: number,
+  scaling: Scaling,
+): void {
+  const bpv = checkDecodeArguments(src, bitpix, count, dst, dstOffset);
   if (count === 0) return;
   const { bscale, bzero } = scaling;
   const identity = bscale === 1 && bzero === 0;

@@ -3,10 +3,11 @@
  * argument checks: same inputs, same outputs bit for bit (test/kernels/native-*.test.ts).
  * They work on the caller's typed arrays in place (SharedArrayBuffers included, no copies).
  */
-import type { Bitpix, Scaling } from "./byte-order.js";
+import { checkDecodeArguments, type Bitpix, type Scaling } from "./byte-order.js";
 import { mipmapLevels, type MipmapLevel } from "./mipmap.js";
 import type { NativeAddon } from "./native-addon.js";
 import { checkRange, type PlaneStats } from "./plane-stats.js";
+import { checkCubeShape } from "./swizzle.js";
 import type { ZStats } from "./z-stats.js";
 
 /** Running state of planeStats (min, max, sum, sumSq, nanCount), reused: one per thread. */
@@ -21,14 +22,7 @@ export class NativeKernels {
 
   /** {@link import("./byte-order.js").decodeToFloat32}, in-place decoding included. */
   decodeToFloat32(src: Uint8Array, bitpix: Bitpix, count: number, dst: Float32Array, dstOffset: number, scaling: Scaling): void {
-    const bpv = bytesPerValueChecked(bitpix);
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`bad count ${count}`);
-    if (count * bpv > src.length) {
-      throw new RangeError(`source holds ${src.length} bytes, ${count} values of BITPIX ${bitpix} need ${count * bpv}`);
-    }
-    if (!Number.isInteger(dstOffset) || dstOffset < 0 || dstOffset + count > dst.length) {
-      throw new RangeError(`destination range [${dstOffset}, ${dstOffset} + ${count}) is outside ${dst.length} values`);
-    }
+    checkDecodeArguments(src, bitpix, count, dst, dstOffset);
     if (count === 0) return;
     const { hasBlank, hi, lo } = blankWords(bitpix, scaling.blank);
     this.#addon.decode(src, bitpix, count, dst, dstOffset, scaling.bscale, scaling.bzero, hasBlank, hi, lo);
@@ -65,13 +59,7 @@ export class NativeKernels {
 
   /** {@link import("./swizzle.js").swizzle}; `variant` picks another tile shape (benchmarks only). */
   swizzle(src: Float32Array, depth: number, height: number, width: number, dst: Float32Array, srcOffset = 0, dstOffset = 0, variant = 0): void {
-    for (const [name, v] of [
-      ["depth", depth],
-      ["height", height],
-      ["width", width],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`bad ${name} ${v}`);
-    }
+    checkCubeShape(depth, height, width);
     const n = depth * height * width;
     checkRange(src.length, srcOffset, n);
     checkRange(dst.length, dstOffset, n);
@@ -165,11 +153,6 @@ export class NativeMipmapAccumulator {
     this.means(levelIndex, out, 0);
     return out;
   }
-}
-
-function bytesPerValueChecked(bitpix: number): number {
-  if (bitpix === 8 || bitpix === 16 || bitpix === 32 || bitpix === 64 || bitpix === -32 || bitpix === -64) return Math.abs(bitpix) / 8;
-  throw new RangeError(`unsupported BITPIX ${bitpix}`);
 }
 
 /**

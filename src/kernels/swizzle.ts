@@ -38,6 +38,17 @@ export function swizzleBlocks(depth: number, height: number): { blockZ: number; 
   return { blockZ, blockY };
 }
 
+/** Throws RangeError unless depth, height and width are whole numbers, at least 0 (shared with the native twin). */
+export function checkCubeShape(depth: number, height: number, width: number): void {
+  for (const [name, v] of [
+    ["depth", depth],
+    ["height", height],
+    ["width", width],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`bad ${name} ${v}`);
+  }
+}
+
 /** {@link swizzle} with explicit block sizes (channels per pass, rows per pass); for benchmarks. */
 export function swizzleBlocked(
   src: Float32Array,
@@ -50,13 +61,7 @@ export function swizzleBlocked(
   blockZ: number,
   blockY: number,
 ): void {
-  for (const [name, v] of [
-    ["depth", depth],
-    ["height", height],
-    ["width", width],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`bad ${name} ${v}`);
-  }
+  checkCubeShape(depth, height, width);
   if (!Number.isInteger(blockZ) || !Number.isInteger(blockY) || blockZ < 1 || blockY < 1) {
     throw new RangeError(`bad block sizes ${blockZ}, ${blockY}`);
   }
