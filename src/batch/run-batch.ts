@@ -13,6 +13,7 @@ import type { Mode } from "../engine/defaults.js";
 import { resolveResources, type ResourceOptions } from "../engine/plan.js";
 import type { AvailableMemory } from "../engine/resources.js";
 import type { HduSelector } from "../fits/hdu.js";
+import { describeError } from "../cli/errors.js";
 import { collectInputs, type BatchInput } from "./inputs.js";
 import type { BatchJob, JobResult } from "./job.js";
 import { planBatch, type PlannedConversion } from "./plan-batch.js";
@@ -94,7 +95,8 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const resources = resolveResources({ ...options, threads: options.threads });
   const threads = resources.threads.threads;
   if (options.jobs !== undefined && !(Number.isSafeInteger(options.jobs) && options.jobs >= 1)) throw new RangeError(`jobs must be a positive integer, not ${options.jobs}`);
-  const jobs = options.jobs ?? threads;
+  // Every conversion has at least one thread: no more side by side than threads.
+  const jobs = Math.min(options.jobs ?? threads, threads);
   // The conversions share what is available, less what this process holds.
   const own = process.memoryUsage().rss;
   const memory: AvailableMemory = {
@@ -131,7 +133,9 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const running = new Map<number, Running>();
   const signal = options.signal;
   const stopAll = (): void => {
-    for (const { worker } of running.values()) worker.child.kill("SIGTERM");
+    // The signal that stopped the batch (its abort reason), else SIGTERM.
+    const name = signal?.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+    for (const { worker } of running.values()) worker.child.kill(name);
   };
   signal?.addEventListener("abort", stopAll, { once: true });
 
@@ -140,7 +144,9 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const env = { ...(options.env ?? process.env) };
   if (options.rcFile !== undefined) env.FITS2IDIA_RC = options.rcFile === false ? "/dev/null" : options.rcFile;
   const fresh = (): Worker => {
-    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    // In a process group of its own: a terminal's Ctrl-C reaches the batch alone, which passes it
+    // on once (a second signal makes a conversion exit at once).
+    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true });
     const worker: Worker = {
       child,
       highWater: 0,
@@ -161,9 +167,18 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     if (worker.child.connected) worker.child.disconnect();
   };
 
+  /** The output's folder, or why it cannot be made (that input fails; the others go on). */
+  const outputFolder = (job: Pending): string | undefined => {
+    try {
+      mkdirSync(dirname(job.conversion.output), { recursive: true });
+      return undefined;
+    } catch (error) {
+      return `${job.conversion.output}: cannot create its folder ${dirname(job.conversion.output)}: ${describeError(error, false)}`;
+    }
+  };
+
   const start = (job: Pending, worker: Worker): void => {
     const { conversion } = job;
-    mkdirSync(dirname(conversion.output), { recursive: true });
     const batchJob: BatchJob = {
       input: conversion.input,
       output: conversion.output,
@@ -182,6 +197,11 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
       results[job.index] = { ...result, bytesIn: conversion.bytes, ...(result.status !== "failed" ? { predictedBytes: job.predictedBytes } : {}) };
       running.delete(job.index);
       options.onEvent?.({ kind: "end", index: job.index, total, result: results[job.index]! });
+      // After a failure the process is not reused (an interrupted one is on its way out).
+      if (result.status === "failed" && reusable !== undefined) {
+        retire(reusable);
+        return undefined;
+      }
       return reusable;
     };
     const done = new Promise<Worker | undefined>((resolve) => {
@@ -207,26 +227,44 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   };
 
   const limits = { memory: memory.bytes, maxJobs: jobs, threads };
-  while (pending.length > 0 || running.size > 0) {
-    if (!signal?.aborted) {
-      for (;;) {
+  /** Whether a process can take another conversion: alive, and not grown past REUSE_BYTES. */
+  const reusable = (worker: Worker): boolean => worker.child.connected && worker.child.exitCode === null && worker.child.signalCode === null && worker.highWater <= REUSE_BYTES;
+  try {
+    while (pending.length > 0 || running.size > 0) {
+      while (!signal?.aborted) {
         const reuse = idle.pop();
         const candidates = reuse === undefined ? pending : pending.map((p) => ({ ...p, predictedBytes: Math.max(p.predictedBytes, reuse.highWater) }));
         const next = nextToStart(candidates, [...running.values()], limits);
         if (next === undefined) {
-          if (reuse !== undefined) retire(reuse);
-          break;
+          if (reuse === undefined) break;
+          // Too big with what this process holds: retire it, and try with a fresh one.
+          retire(reuse);
+          continue;
         }
         const job = pending.splice(next, 1)[0]!;
+        const problem = outputFolder(job);
+        if (problem !== undefined) {
+          if (reuse !== undefined) idle.push(reuse);
+          results[job.index] = { status: "failed", input: job.conversion.input, output: job.conversion.output, seconds: 0, bytesIn: job.conversion.bytes, detail: problem };
+          options.onEvent?.({ kind: "end", index: job.index, total, result: results[job.index]! });
+          continue;
+        }
         start(job, reuse ?? fresh());
       }
+      while (idle.length > 0) retire(idle.pop()!);
+      if (running.size === 0) break;
+      const worker = await Promise.race([...running.values()].map((r) => r.done));
+      if (worker !== undefined) {
+        if (reusable(worker) && pending.length > 0 && !signal?.aborted) idle.push(worker);
+        else retire(worker);
+      }
     }
-    while (idle.length > 0) retire(idle.pop()!);
-    if (running.size === 0) break;
-    const worker = await Promise.race([...running.values()].map((r) => r.done));
-    if (worker !== undefined) {
-      if (worker.highWater <= REUSE_BYTES && pending.length > 0 && !signal?.aborted) idle.push(worker);
-      else retire(worker);
+  } finally {
+    // Also when something above throws: no conversion process is left behind.
+    for (const worker of idle) retire(worker);
+    for (const { worker } of running.values()) {
+      worker.child.kill("SIGTERM");
+      retire(worker);
     }
   }
   signal?.removeEventListener("abort", stopAll);

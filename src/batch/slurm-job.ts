@@ -4,7 +4,7 @@
  * one array task runs, picking its inputs from the manifest by SLURM_ARRAY_TASK_ID.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeError } from "../cli/errors.js";
@@ -68,7 +68,11 @@ export async function writeSlurmJob(paths: readonly string[], options: SlurmJobO
   mkdirSync(outDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const created = new Date();
-  const manifestPath = join(outDir, `${jobName}.json`);
+  // A manifest of its own for every job written: the pending tasks of an array submitted earlier
+  // still read theirs (Slurm keeps its own copy of the script, not of the manifest).
+  const stamp = created.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  let manifestPath = join(outDir, `${jobName}-${stamp}.json`);
+  for (let n = 2; existsSync(manifestPath); n++) manifestPath = join(outDir, `${jobName}-${stamp}-${n}.json`);
   const scriptPath = join(outDir, `${jobName}.sbatch`);
   const manifest: Manifest = {
     tool: "fits2idia-ts",
@@ -81,7 +85,7 @@ export async function writeSlurmJob(paths: readonly string[], options: SlurmJobO
   };
   writeWhole(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   const command = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-  writeWhole(scriptPath, sbatchScript(plan, slurmOptions, { node: process.execPath, command, manifest: manifestPath, created }), 0o755);
+  writeWhole(scriptPath, sbatchScript(plan, slurmOptions, { node: process.execPath, command, manifest: manifestPath, script: scriptPath, created }), 0o755);
   return { script: scriptPath, manifest: manifestPath, plan, submissions: submissions(plan, options) };
 }
 

@@ -162,12 +162,26 @@ export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+export class DirectiveError extends Error {
+  override readonly name = "DirectiveError";
+}
+
+/**
+ * One `#SBATCH` option: sbatch splits these lines at white space outside double quotes, so a
+ * value with spaces is quoted; a value with a double quote or a line break cannot be written.
+ */
+export function directive(option: string, value: string): string {
+  if (/["\n\r\\]/.test(value)) throw new DirectiveError(`${option}=${value}: a value with a double quote, a backslash or a line break cannot go into an #SBATCH line`);
+  return /\s/.test(value) ? `${option}="${value}"` : `${option}=${value}`;
+}
+
 export interface ScriptContext {
   /** The Node.js executable and the command's script, absolute (the job may not have PATH set up). */
   readonly node: string;
   readonly command: string;
-  /** The manifest (absolute). */
+  /** The manifest and the script itself (absolute). */
   readonly manifest: string;
+  readonly script: string;
   /** When the files were written, for the script's comment. */
   readonly created: Date;
 }
@@ -177,16 +191,21 @@ export function sbatchScript(plan: SlurmPlan, options: SlurmOptions, context: Sc
   const largest = Math.max(...plan.tasks.map((t) => t.memBytes));
   const classes = submissions(plan, options);
   const inputs = plan.tasks.reduce((n, t) => n + t.inputs.length, 0);
+  // Slurm expands % in file names: the folder's own % are written %%.
+  const logs = options.logDir.replace(/%/g, "%%");
   const directives = [
     `--job-name=${options.jobName}`,
     `--array=0-${plan.tasks.length - 1}${options.maxRunning !== undefined ? `%${options.maxRunning}` : ""}`,
     `--cpus-per-task=${options.cpusPerTask}`,
     `--mem=${memArgument(largest)}`,
     ...(options.time !== undefined ? [`--time=${options.time}`] : []),
-    ...(options.partition !== undefined ? [`--partition=${options.partition}`] : []),
-    `--output=${options.logDir}/%x-%A_%a.out`,
-    `--error=${options.logDir}/%x-%A_%a.err`,
-    ...(options.extra ?? []),
+    ...(options.partition !== undefined ? [directive("--partition", options.partition)] : []),
+    directive("--output", `${logs}/%x-%A_%a.out`),
+    directive("--error", `${logs}/%x-%A_%a.err`),
+    ...(options.extra ?? []).map((option) => {
+      const at = option.indexOf("=");
+      return at < 0 ? option : directive(option.slice(0, at), option.slice(at + 1));
+    }),
   ];
   const lines = [
     "#!/bin/bash",
@@ -199,7 +218,7 @@ export function sbatchScript(plan: SlurmPlan, options: SlurmOptions, context: Sc
       ? [
           "# The tasks do not all need the same memory: submit once per memory class, so that each asks for its own",
           "# (--array and --mem given to sbatch override the directives above):",
-          ...classes.map((c) => `#   sbatch ${c.args.join(" ")} ${shellQuote(context.manifest.replace(/\.json$/, ".sbatch"))}`),
+          ...classes.map((c) => `#   sbatch ${c.args.join(" ")} ${shellQuote(context.script)}`),
         ]
       : []),
     "set -euo pipefail",

@@ -66,7 +66,7 @@ ends the run; the exit status is 0 only when all succeeded. Outputs that exist a
 are kept (--force converts them again).
 
 With --slurm: writes DIR/<job-name>.sbatch (a job array: one task per input, or per group of
-small inputs) and DIR/<job-name>.json (which inputs each task converts), each task's --mem from
+small inputs) and DIR/<job-name>-<time>.json (which inputs each task converts), each task's --mem from
 the memory predictor plus --mem-margin; prints how to submit it, or submits it (--submit).`;
 
 const SLURM_ONLY = ["submit", "cpus-per-task", "max-mem", "mem-margin", "group-size", "time", "partition", "log-dir", "job-name", "max-running", "sbatch-option"] as const;
@@ -97,7 +97,7 @@ function parser() {
     .option("partition", { type: "string", describe: "with --slurm: the partition (sbatch --partition)" })
     .option("log-dir", { type: "string", describe: "with --slurm: folder of the tasks' logs (default DIR/logs)" })
     .option("job-name", { type: "string", describe: "with --slurm: the job's name and the files' names (default fits2idia)" })
-    .option("max-running", { type: "string", describe: "with --slurm: array tasks running at once, at most (sbatch --array=…%N)" })
+    .option("max-running", { type: "string", describe: "with --slurm: array tasks running at once, at most, in each submission (sbatch --array=…%N; one submission per memory class)" })
     .option("sbatch-option", { type: "string", array: true, describe: "with --slurm: another sbatch option for the script, e.g. --sbatch-option=--account=proj (repeatable)" })
     .option("array-task", { type: "string", hidden: true, describe: "run one task of a job array's manifest (SLURM_ARRAY_TASK_ID)" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })

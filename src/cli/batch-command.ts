@@ -68,7 +68,8 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
     if (interruptedBy !== undefined) return;
     interruptedBy = name;
     io.stderr.write(`Interrupted by ${name}: stopping the running conversions.\n`);
-    controller.abort();
+    // The reason names the signal: the running conversions get the same one.
+    controller.abort(name);
   };
   const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
   process.on("SIGINT", handlers.SIGINT);

@@ -49,12 +49,23 @@ const CLAIM_ATTEMPTS = 200;
 /** Outputs claimed and not yet committed or discarded in this process. */
 const live = new Set<OutputFile>();
 
+/** Lock drafts being written (between their creation and their removal in #create). */
+const drafts = new Set<string>();
+
 /**
  * Remove the temporary files and locks of every unfinished output of this process, synchronously:
  * for a process about to exit at once (a second SIGINT/SIGTERM). Never throws.
  */
 export function discardAllOutputsSync(): void {
   for (const output of [...live]) output.discardSync();
+  // A claim in progress: its lock draft (the lock itself is not ours yet, or is released above).
+  for (const draft of [...drafts]) {
+    try {
+      rmSync(draft, { force: true });
+    } catch {
+      // Nothing more can be done.
+    }
+  }
 }
 
 /** What a lock file says about its owner. */
@@ -235,10 +246,12 @@ export class OutputFile {
    */
   async #create(text: string): Promise<LockState | undefined> {
     const draft = `${this.lockFile}.${randomBytes(6).toString("hex")}.new`;
+    drafts.add(draft);
     try {
       await writeFile(draft, text, { flag: "wx", mode: 0o644 });
     } catch (error) {
       await rm(draft, { force: true }).catch(() => undefined);
+      drafts.delete(draft);
       throw this.osError(error, "while creating the lock file");
     }
     try {
@@ -252,6 +265,7 @@ export class OutputFile {
       throw this.osError(error, "while creating the lock file");
     } finally {
       await rm(draft, { force: true }).catch(() => undefined);
+      drafts.delete(draft);
     }
   }
 

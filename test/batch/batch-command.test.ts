@@ -165,6 +165,21 @@ describe("batch on this node", () => {
     expect(existsSync(join(bigOut, "big2.hdf5"))).toBe(false);
   }, 120_000);
 
+  it("an output folder that cannot be made fails only its input", async () => {
+    const tree = join(tmp.dir, "tree");
+    mkdirSync(join(tree, "sub"), { recursive: true });
+    writeFileSync(join(tree, "a.fits"), cubeFile(makeCube(2, 20, 10, 1, 1, "random", 21)));
+    writeFileSync(join(tree, "sub", "b.fits"), cubeFile(makeCube(2, 20, 10, 1, 1, "random", 22)));
+    const out = join(tmp.dir, "tree-out");
+    mkdirSync(out);
+    writeFileSync(join(out, "sub"), "a file where the folder should be");
+    const done = await run(command, ["batch", tree, "-d", out], { env: cleanEnv(command) });
+    expect(done.code).toBe(1);
+    const table = rows(done.stdout);
+    expect(table.get(join(tree, "a.fits"))).toMatch(/ converted$/);
+    expect(table.get(join(tree, "sub/b.fits"))).toContain(`FAILED: ${join(out, "sub/b.hdf5")}: cannot create its folder ${join(out, "sub")}: `);
+  });
+
   it("a usage error or an unknown input stops before anything runs", async () => {
     const done = await run(command, ["batch", join(inDir, "none.fits"), "-d", join(tmp.dir, "never")], { env: cleanEnv(command) });
     expect(done.code).toBe(1);
@@ -205,10 +220,12 @@ describe("batch --slurm", () => {
     expect(script).toMatch(/^#SBATCH --cpus-per-task=2$/m);
     expect(script).toMatch(/^#SBATCH --time=0:10:00$/m);
     expect(script).toContain(`#SBATCH --output=${out}/logs/%x-%A_%a.out`);
-    expect(script).toContain(`batch --array-task ${out}/fits2idia.json`);
+    const manifestPath = /and (\S+\.json)\.$/m.exec(done.stdout)![1]!;
+    expect(manifestPath).toMatch(new RegExp(`^${out}/fits2idia-\\d{8}T\\d{6}Z\\.json$`));
+    expect(script).toContain(`batch --array-task ${manifestPath}`);
     expect(done.stdout).toContain(`Left out ${join(inDir, "bad.fits")}: ${join(inDir, "bad.fits")}: `);
     expect(done.stdout).toContain(`Submit it with:\n  sbatch ${out}/fits2idia.sbatch\n`);
-    const manifest = JSON.parse(readFileSync(join(out, "fits2idia.json"), "utf8")) as Api.Manifest;
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Api.Manifest;
     expect(manifest.tasks[0]!.inputs.map((i) => i.output)).toEqual(["a", "b", "sub/c"].map((f) => join(out, `${f}.hdf5`)));
     expect(existsSync(join(out, "logs"))).toBe(true);
   });
@@ -241,8 +258,8 @@ describe("batch --slurm", () => {
 
   it("--array-task converts the inputs of the task SLURM_ARRAY_TASK_ID names", async () => {
     const out = join(tmp.dir, "slurm-4");
-    await run(command, ["batch", join(inDir, "a.fits"), join(inDir, "b.fits"), "-d", out, "--slurm", "--group-size", "0", "--cpus-per-task", "1"], { env: cleanEnv(command) });
-    const manifest = join(out, "fits2idia.json");
+    const written = await run(command, ["batch", join(inDir, "a.fits"), join(inDir, "b.fits"), "-d", out, "--slurm", "--group-size", "0", "--cpus-per-task", "1"], { env: cleanEnv(command) });
+    const manifest = /and (\S+\.json)\.$/m.exec(written.stdout)![1]!;
     const task = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "1", SLURM_CPUS_PER_TASK: "1", SLURM_MEM_PER_NODE: "2000" }) });
     expect(task.code).toBe(0);
     expect(existsSync(join(out, "a.hdf5"))).toBe(false);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MemoryPrediction } from "../../src/engine/memory.js";
 import {
   arraySizeWarning,
+  directive,
   indexRanges,
   memArgument,
   planSlurm,
@@ -104,6 +105,7 @@ describe("submissions and the script", () => {
       node: "/usr/bin/node",
       command: "/opt/fits2idia ts/dist/cli/main.js",
       manifest: "/out/fits2idia.json",
+      script: "/out/fits2idia.sbatch",
       created: new Date("2026-11-26T00:00:00Z"),
     });
     const lines = script.split("\n");
@@ -130,6 +132,21 @@ describe("submissions and the script", () => {
     expect(arraySizeWarning(many(1002))).toBe(
       "1002 array tasks: clusters with Slurm's default MaxArraySize (1001) refuse indices above 1000; a larger --group-size puts more inputs in each task",
     );
+  });
+
+  it("#SBATCH values with spaces are quoted, % in the log folder doubled, quotes refused", () => {
+    expect(directive("--partition", "main")).toBe("--partition=main");
+    expect(directive("--comment", "two nights")).toBe('--comment="two nights"');
+    expect(() => directive("--comment", 'say "hi"')).toThrow('--comment=say "hi": a value with a double quote, a backslash or a line break cannot go into an #SBATCH line');
+    const script = sbatchScript(plan, { ...options, logDir: "/data/run 100%/logs", extra: ["--comment=two nights", "--exclusive"] }, {
+      node: "/usr/bin/node",
+      command: "/c/main.js",
+      manifest: "/out/m.json",
+      script: "/out/s.sbatch",
+      created: new Date(0),
+    });
+    expect(script).toContain('#SBATCH --output="/data/run 100%%/logs/%x-%A_%a.out"\n');
+    expect(script).toContain('#SBATCH --comment="two nights"\n#SBATCH --exclusive\n');
   });
 
   it("quotes for the shell only when needed", () => {
