@@ -11,7 +11,7 @@ import { describeError } from "../cli/errors.js";
 import type { Mode } from "../engine/defaults.js";
 import { predictMemory } from "../engine/memory.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { collectInputs } from "./inputs.js";
+import { collectInputs, type BatchInput } from "./inputs.js";
 import { runConversions, type BatchOptions, type BatchReport } from "./run-batch.js";
 import { planSlurm, sbatchScript, submissions, type Manifest, type PredictedInput, type SlurmOptions, type SlurmPlan, type Submission } from "./slurm-plan.js";
 
@@ -123,6 +123,12 @@ export function readManifest(path: string): Manifest {
   if (manifest?.tool !== "fits2idia-ts" || manifest.manifestVersion !== 1 || !Array.isArray(manifest.tasks)) {
     throw new SlurmError(`${path}: not a fits2idia-ts batch manifest (version 1)`);
   }
+  manifest.tasks.forEach((task, i) => {
+    const ok =
+      Array.isArray(task?.inputs) &&
+      task.inputs.every((entry: Partial<BatchInput>) => typeof entry?.input === "string" && typeof entry.output === "string" && Number.isFinite(entry.bytes) && (entry.mode === "fast" || entry.mode === "slow"));
+    if (!ok) throw new SlurmError(`${path}: task ${i} of the manifest is malformed (each input needs input, output, bytes and mode fast or slow)`);
+  });
   return manifest;
 }
 

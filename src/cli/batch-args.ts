@@ -67,7 +67,8 @@ are kept (--force converts them again).
 
 With --slurm: writes DIR/<job-name>.sbatch (a job array: one task per input, or per group of
 small inputs) and DIR/<job-name>-<time>.json (which inputs each task converts), each task's --mem from
-the memory predictor plus --mem-margin; prints how to submit it, or submits it (--submit).`;
+the memory predictor plus --mem-margin; prints how to submit it, or submits it (--submit). An
+input that cannot be read or fit in --max-mem is left out, said, and makes the exit status 1.`;
 
 const SLURM_ONLY = ["submit", "cpus-per-task", "max-mem", "mem-margin", "group-size", "time", "partition", "log-dir", "job-name", "max-running", "sbatch-option"] as const;
 

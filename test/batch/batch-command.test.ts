@@ -269,6 +269,10 @@ describe("batch --slurm", () => {
 
     const wrong = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "7" }) });
     expect(wrong.stderr).toBe(`Error: ${manifest}: SLURM_ARRAY_TASK_ID=7 is not a task of this batch (0 to 1). Aborting.\n`);
+    const broken = join(out, "broken.json");
+    writeFileSync(broken, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, tasks: [{ inputs: [{ input: "a.fits" }] }] }));
+    const malformed = await run(command, ["batch", "--array-task", broken], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "0" }) });
+    expect(malformed.stderr).toBe(`Error: ${broken}: task 0 of the manifest is malformed (each input needs input, output, bytes and mode fast or slow). Aborting.\n`);
     const none = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command) });
     expect(none.stderr).toBe(`Error: ${manifest}: SLURM_ARRAY_TASK_ID is not set (--array-task runs inside a Slurm job array). Aborting.\n`);
   });
