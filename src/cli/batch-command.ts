@@ -5,7 +5,7 @@
  */
 import { formatGB } from "../config/size.js";
 import { parseBatchArgs, type BatchArgs } from "./batch-args.js";
-import { describeError } from "./errors.js";
+import { failure, parseStep } from "./parse-step.js";
 import type { CliIo } from "./run.js";
 import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
 import type { SlurmJob } from "../batch/slurm-job.js";
@@ -20,26 +20,14 @@ const INTERRUPT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** `argv`: the arguments after `batch`. Resolves to the exit status. */
 export async function runBatchCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const fail = (error: unknown, debug: boolean): number => {
-    io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
-    return 1;
-  };
-  let args: BatchArgs;
-  try {
-    const parsed = await parseBatchArgs(argv);
-    if (parsed.kind === "print") {
-      io.stdout.write(`${parsed.text}\n`);
-      return 0;
-    }
-    args = parsed.args;
-  } catch (error) {
-    return fail(error, argv.includes("--debug"));
-  }
+  const step = await parseStep(argv, parseBatchArgs, io);
+  if ("status" in step) return step.status;
+  const args: BatchArgs = step.args;
   try {
     if (args.slurm !== undefined) return await slurm(args, io);
     return await onThisNode(args, io);
   } catch (error) {
-    return fail(error, args.debug);
+    return failure(io.stderr, error, args.debug);
   }
 }
 

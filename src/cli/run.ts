@@ -8,11 +8,11 @@ import { resolveResources } from "../engine/plan.js";
 import { parseArgs, type CliArgs } from "./args.js";
 import { runVerify } from "./verify-command.js";
 import { runBatchCommand } from "./batch-command.js";
-import { describeError } from "./errors.js";
+import { failure, parseStep } from "./parse-step.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
 import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
-import { Interrupted, watchSignals } from "./signals.js";
+import { watchSignals } from "./signals.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -27,23 +27,11 @@ const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: 
  * (130 or 143 when SIGINT or SIGTERM interrupted the conversion: src/cli/signals.ts).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const fail = (error: unknown, debug: boolean): number => {
-    io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
-    return error instanceof Interrupted ? error.exitCode : 1;
-  };
   if (argv[0] === "verify") return runVerify(argv.slice(1), io);
   if (argv[0] === "batch") return runBatchCommand(argv.slice(1), io);
-  let args: CliArgs;
-  try {
-    const parsed = await parseArgs(argv);
-    if (parsed.kind === "print") {
-      io.stdout.write(`${parsed.text}\n`);
-      return 0;
-    }
-    args = parsed.args;
-  } catch (error) {
-    return fail(error, argv.includes("--debug"));
-  }
+  const step = await parseStep(argv, parseArgs, io);
+  if ("status" in step) return step.status;
+  const args: CliArgs = step.args;
 
   if (args.quiet) io.stderr.write("Warning: -q is deprecated: quiet is the default.\n");
   try {
@@ -51,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     else await runConversion(args, io);
     return 0;
   } catch (error) {
-    return fail(error, args.debug);
+    return failure(io.stderr, error, args.debug);
   }
 }
 

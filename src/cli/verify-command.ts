@@ -4,26 +4,14 @@
  * `Error: <message>. Aborting.` when a file cannot be read.
  */
 import { parseVerifyArgs } from "./args.js";
-import { describeError } from "./errors.js";
+import { failure, parseStep } from "./parse-step.js";
 import type { CliIo } from "./run.js";
 
 /** `argv`: the arguments after `verify`. Resolves to the exit status. */
 export async function runVerify(argv: readonly string[], io: CliIo): Promise<number> {
-  const fail = (error: unknown, debug: boolean): number => {
-    io.stderr.write(`Error: ${describeError(error, debug)}. Aborting.\n`);
-    return 1;
-  };
-  let parsed;
-  try {
-    parsed = await parseVerifyArgs(argv);
-  } catch (error) {
-    return fail(error, argv.includes("--debug"));
-  }
-  if (parsed.kind === "print") {
-    io.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
-  const args = parsed.args;
+  const step = await parseStep(argv, parseVerifyArgs, io);
+  if ("status" in step) return step.status;
+  const args = step.args;
   try {
     // Loaded here: the HDF5 runtime takes a while to load, and --help does not need it.
     const { verifyFile, okLine, problemLines, provenanceText } = await import("../verify/index.js");
@@ -42,6 +30,6 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
     io.stderr.write(problemLines(report, args.file).map((line) => `${line}\n`).join(""));
     return 1;
   } catch (error) {
-    return fail(error, args.debug);
+    return failure(io.stderr, error, args.debug);
   }
 }
