@@ -2,13 +2,12 @@
  * The command's flags, parsed with yargs into plain settings. Every mistake is a UsageError
  * (yargs' own messages included), which the command prints as `Error: <message>. Aborting.`.
  */
-import yargs from "yargs";
 import type { Mode } from "../engine/defaults.js";
 import type { KernelsRequest } from "../engine/kernel-set.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { commandParser, hduOption, positiveOption, single, sizeOption } from "./option-values.js";
 import { UsageError } from "./usage-error.js";
-import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
+import { CONVERTER_VERSION } from "../version.js";
 
 export { UsageError };
 
@@ -73,9 +72,7 @@ $0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help)
 $0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).`;
 
 function parser() {
-  return yargs()
-    .scriptName(CONVERTER_NAME)
-    .usage(USAGE)
+  return commandParser(USAGE)
     .option("output", { alias: "o", type: "string", describe: "output file (default: the input's name with .hdf5, beside it)" })
     .option("slow", { alias: "s", type: "boolean", describe: "slow mode: one channel in memory at a time" })
     .option("fast", { type: "boolean", describe: "fast mode: one stokes of the cube in memory" })
@@ -91,17 +88,8 @@ function parser() {
     .option("ignore-checksum", { type: "boolean", default: false, describe: "a CHECKSUM or DATASUM mismatch is a warning, not an error" })
     .option("kernels", { type: "string", describe: "numerical kernels: native (C++ addon), js (TypeScript) or auto (default: FITS2IDIA_KERNELS, else auto)" })
     .version(CONVERTER_VERSION)
-    .help()
-    .alias("help", "h")
     .alias("version", "V")
-    .wrap(null)
-    .strictOptions()
-    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
-    .demandCommand(1, 1, "an input FITS file is required", "only one input file can be converted at a time")
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(message);
-    });
+    .demandCommand(1, 1, "an input FITS file is required", "only one input file can be converted at a time");
 }
 
 export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
@@ -161,9 +149,7 @@ the swizzled data recomputed. Without the FITS file the values are checked again
 Exit 0 with one line "OK: …", or 1 with "Error: …" lines saying what differs.`;
 
 function verifyParser() {
-  return yargs()
-    .scriptName(CONVERTER_NAME)
-    .usage(VERIFY_USAGE)
+  return commandParser(VERIFY_USAGE)
     .option("provenance", { alias: "p", type: "boolean", default: false, describe: "print the provenance recorded in the file" })
     .option("hdu", { type: "string", describe: "HDU of the FITS file: an index (0 = primary), EXTNAME or EXTNAME,EXTVER (default: the one recorded as converted)" })
     .option("structure", { type: "boolean", default: false, describe: "check the structure only: read no values" })
@@ -171,16 +157,7 @@ function verifyParser() {
     .option("threads", { type: "string", describe: "threads recomputing (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
     .version(false)
-    .help()
-    .alias("help", "h")
-    .wrap(null)
-    .strictOptions()
-    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
-    .demandCommand(1, 2, "verify needs the HDF5 file to check", "verify takes one HDF5 file and at most one FITS file")
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(message);
-    });
+    .demandCommand(1, 2, "verify needs the HDF5 file to check", "verify takes one HDF5 file and at most one FITS file");
 }
 
 /** The arguments after `verify` (the command dispatches on that first word: a FITS file named "verify" is converted as ./verify). */

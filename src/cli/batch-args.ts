@@ -3,11 +3,9 @@
  * `--slurm [--submit]` for a Slurm job array instead of converting here, and the hidden
  * `--array-task MANIFEST` that each array task runs.
  */
-import yargs from "yargs";
 import type { Mode } from "../engine/defaults.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { CONVERTER_NAME } from "../version.js";
-import { hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { commandParser, hduOption, positiveOption, single, sizeOption } from "./option-values.js";
 import { UsageError } from "./usage-error.js";
 
 export interface SlurmArgs {
@@ -73,16 +71,14 @@ input that cannot be read or fit in --max-mem is left out, said, and makes the e
 const SLURM_ONLY = ["submit", "cpus-per-task", "max-mem", "mem-margin", "group-size", "time", "partition", "log-dir", "job-name", "max-running", "sbatch-option"] as const;
 
 function parser() {
-  return yargs()
-    .scriptName(CONVERTER_NAME)
-    .usage(USAGE)
+  return commandParser(USAGE)
     .option("out-dir", { alias: "d", type: "string", describe: "folder of the outputs (created if missing)" })
     .option("slow", { alias: "s", type: "boolean", describe: "slow mode for every input" })
     .option("fast", { type: "boolean", describe: "fast mode for every input" })
     .option("progress", { alias: "p", type: "boolean", default: false, describe: "a line on stderr as each conversion starts and ends" })
     .option("json", { type: "boolean", default: false, describe: "print the results as JSON instead of the table" })
     .option("threads", { type: "string", describe: "threads of the whole batch (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
-    .option("jobs", { alias: "j", type: "string", describe: "conversions side by side, at most (default: one per 4 threads)" })
+    .option("jobs", { alias: "j", type: "string", describe: "conversions side by side, at most, each with an equal share of the threads (default: as the threads and memory allow; 1 thread for inputs under 128 MiB, up to 4 for others)" })
     .option("memory-limit", { type: "string", describe: "most memory the whole batch may use, e.g. 50GB (also taken as available)" })
     .option("force", { type: "boolean", default: false, describe: "convert again outputs that exist and pass verify" })
     .option("hdu", { type: "string", describe: "HDU to convert in every input" })
@@ -102,16 +98,7 @@ function parser() {
     .option("sbatch-option", { type: "string", array: true, describe: "with --slurm: another sbatch option for the script, e.g. --sbatch-option=--account=proj (repeatable)" })
     .option("array-task", { type: "string", hidden: true, describe: "run one task of a job array's manifest (SLURM_ARRAY_TASK_ID)" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
-    .version(false)
-    .help()
-    .alias("help", "h")
-    .wrap(null)
-    .strictOptions()
-    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(message);
-    });
+    .version(false);
 }
 
 /** `20%` or `0.2` as a fraction. */

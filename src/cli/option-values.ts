@@ -2,7 +2,9 @@
  * Values of the command's options as yargs gives them (strings), checked and converted, shared
  * by every subcommand's parser: each mistake is a UsageError naming the option.
  */
+import yargs from "yargs";
 import { parseSize, SizeError } from "../config/size.js";
+import { CONVERTER_NAME } from "../version.js";
 import { FitsError } from "../fits/errors.js";
 import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
 import { UsageError } from "./usage-error.js";
@@ -42,4 +44,24 @@ export function hduOption(text: string | undefined): HduSelector | undefined {
     if (error instanceof FitsError) throw new UsageError(`--hdu: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * A yargs parser as every subcommand uses it: its usage text and --help, strict about unknown
+ * options, inputs kept as written (no numbers, no camel-case copies), and every mistake thrown
+ * as a UsageError instead of printed and exited.
+ */
+export function commandParser(usage: string) {
+  return yargs()
+    .scriptName(CONVERTER_NAME)
+    .usage(usage)
+    .help()
+    .alias("help", "h")
+    .wrap(null)
+    .strictOptions()
+    .parserConfiguration({ "parse-positional-numbers": false, "camel-case-expansion": false })
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
 }
