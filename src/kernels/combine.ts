@@ -48,21 +48,12 @@ export function combineChannelStats(
 
 /** The same as {@link combineChannelStats} over a list of per-channel statistics. */
 export function combinePlaneStats(channels: readonly PlaneStats[]): PlaneStats {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let any = false;
-  let s = 0;
-  let s2 = 0;
-  let nan = 0;
-  for (const ch of channels) {
-    if (ch.max === ch.max) {
-      if (ch.min < lo) lo = ch.min;
-      if (ch.max > hi) hi = ch.max;
-      any = true;
-    }
-    s += ch.sum;
-    s2 += ch.sumSq;
-    nan += ch.nanCount;
-  }
-  return { min: any ? lo : NaN, max: any ? hi : NaN, sum: s, sumSq: s2, nanCount: nan };
+  const column = (pick: (ch: PlaneStats) => number): Float64Array => Float64Array.from(channels, pick);
+  return combineChannelStats(
+    column((ch) => ch.min),
+    column((ch) => ch.max),
+    column((ch) => ch.sum),
+    column((ch) => ch.sumSq),
+    column((ch) => ch.nanCount),
+  );
 }

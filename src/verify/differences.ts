@@ -102,16 +102,25 @@ function bytesOf(a: Float32Array | BigInt64Array): Uint8Array {
 }
 
 /**
+ * The 32-bit words of both arrays when they differ somewhere (one memcmp decides), else
+ * undefined; also undefined when the dataset is no longer compared.
+ */
+function differingWords(diffs: Differences, dataset: string, expected: Float32Array, found: Float32Array): { n: number; e: Uint32Array; f: Uint32Array } | undefined {
+  if (diffs.done(dataset)) return undefined;
+  const n = expected.length;
+  if (Buffer.compare(bytesOf(expected), bytesOf(found.subarray(0, n))) === 0) return undefined;
+  return { n, e: new Uint32Array(expected.buffer, expected.byteOffset, n), f: new Uint32Array(found.buffer, found.byteOffset, n) };
+}
+
+/**
  * Bit-for-bit comparison of float32 values (NaN payloads and zero signs included), as DATA
  * and the swizzled data must be: one memcmp when equal, a scan for the differences otherwise.
  * `found` may be longer than `expected` only if the caller means it (extra values ignored).
  */
 export function compareBits(diffs: Differences, dataset: string, slab: Slab, expected: Float32Array, found: Float32Array): void {
-  if (diffs.done(dataset)) return;
-  const n = expected.length;
-  if (Buffer.compare(bytesOf(expected), bytesOf(found.subarray(0, n))) === 0) return;
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, n);
-  const f = new Uint32Array(found.buffer, found.byteOffset, n);
+  const words = differingWords(diffs, dataset, expected, found);
+  if (words === undefined) return;
+  const { n, e, f } = words;
   for (let i = 0; i < n; i++) {
     if (e[i] !== f[i] && !diffs.add(dataset, slabIndex(slab, i), formatFloat32(expected[i]!), formatFloat32(found[i]!))) return;
   }
@@ -122,11 +131,9 @@ export function compareBits(diffs: Differences, dataset: string, slab: Slab, exp
  * payload: the NaN of an empty block or channel is not a value read from the input).
  */
 export function compareValues(diffs: Differences, dataset: string, slab: Slab, expected: Float32Array, found: Float32Array): void {
-  if (diffs.done(dataset)) return;
-  const n = expected.length;
-  if (Buffer.compare(bytesOf(expected), bytesOf(found.subarray(0, n))) === 0) return;
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, n);
-  const f = new Uint32Array(found.buffer, found.byteOffset, n);
+  const words = differingWords(diffs, dataset, expected, found);
+  if (words === undefined) return;
+  const { n, e, f } = words;
   for (let i = 0; i < n; i++) {
     if (e[i] === f[i]) continue;
     const a = expected[i]!;

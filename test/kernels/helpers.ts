@@ -1,16 +1,9 @@
 /** Shared helpers for the kernel tests: a seeded PRNG, data patterns, bit-exact comparison. */
 
-/** mulberry32: a small seeded 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../helpers/fixtures.js";
+
+/** The seeded PRNG of the test fixtures (floats in [0, 1)). */
+export { mulberry32 };
 
 export type Pattern =
   | "random"
