@@ -1,10 +1,14 @@
 // Builds the optional C++ kernels (native/) with node-gyp; run by npm as the `install` script,
-// and by hand with `npm run build:native`. The addon is optional: when it cannot be built (no
-// C++ compiler, no headers) this prints one warning line and exits 0, and the TypeScript
-// kernels run instead. FITS2IDIA_SKIP_NATIVE=1 skips the build; the full log of a failed
-// build is kept in native/build/build.log.
+// and by hand with `npm run build:native`. As the install script it first looks for the
+// prebuilt addon shipped in the package (native/prebuilds/<platform>-<arch>/, made by
+// `npm pack`: scripts/prebuild-native.mjs): when it loads, nothing is compiled (compute nodes
+// often have no compiler). Run by hand (`npm run build:native`, or `--from-source`), or with
+// npm's `--build-from-source`, it always compiles. The addon is optional: when it cannot be
+// built (no C++ compiler, no headers) this prints one warning line and exits 0, and the
+// TypeScript kernels run instead. FITS2IDIA_SKIP_NATIVE=1 skips the build; the full log of a
+// failed build is kept in native/build/build.log.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,6 +17,30 @@ const nativeDir = fileURLToPath(new URL("../native/", import.meta.url));
 if (process.env.FITS2IDIA_SKIP_NATIVE === "1") {
   console.warn("fits2idia-ts: native kernels not built (FITS2IDIA_SKIP_NATIVE=1); the TypeScript kernels will run.");
   process.exit(0);
+}
+
+const fromSource = process.argv.includes("--from-source") || process.env.npm_config_build_from_source === "true";
+if (!fromSource && process.env.npm_lifecycle_event === "install") {
+  const prebuilt = loadablePrebuild();
+  if (prebuilt !== undefined) {
+    console.log(`fits2idia-ts: native kernels: the prebuilt addon for ${process.platform}-${process.arch} loads (${prebuilt}); nothing to compile.`);
+    process.exit(0);
+  }
+}
+
+/**
+ * The prebuilt addon for this platform, when the package has one and it loads in a fresh node
+ * (a child process: a broken binary must not take this script with it).
+ */
+function loadablePrebuild() {
+  const dir = join(nativeDir, "prebuilds", `${process.platform}-${process.arch}`);
+  if (!existsSync(dir)) return undefined;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".node"))) {
+    const file = join(dir, name);
+    const probe = spawnSync(process.execPath, ["-e", `process.exit(require(${JSON.stringify(file)}).abiVersion > 0 ? 0 : 1)`], { stdio: "ignore" });
+    if (probe.status === 0) return join("native", "prebuilds", `${process.platform}-${process.arch}`, name);
+  }
+  return undefined;
 }
 
 /**

@@ -96,7 +96,7 @@ function nativeKernelSet(): KernelSet {
 /** The kernels a conversion runs, and how to say so (`-p`, the report). */
 export interface KernelsChoice {
   readonly name: KernelsName;
-  /** `native (C++ addon)`, or `TypeScript (…why…)`. */
+  /** `native (C++ addon)` (`…, prebuilt` when the package's prebuilt addon runs), or `TypeScript (…why…)`. */
   readonly detail: string;
 }
 
@@ -113,7 +113,7 @@ export function resolveKernels(request?: KernelsRequest, env: NodeJS.ProcessEnv 
   }
   if (wanted === "js") return { name: "js", detail: `TypeScript (${source})` };
   const status = addon();
-  if (status.loaded) return { name: "native", detail: "native (C++ addon)" };
+  if (status.loaded) return { name: "native", detail: /[\\/]prebuilds[\\/]/.test(status.path) ? "native (C++ addon, prebuilt)" : "native (C++ addon)" };
   if (wanted === "native") throw new Error(`native kernels were asked for (${source}) but are not available: ${status.reason}`);
   return { name: "js", detail: `TypeScript (native addon not available: ${status.reason})` };
 }

@@ -26,30 +26,42 @@ const ABI_VERSION = 1;
 export type AddonStatus = { readonly loaded: true; readonly addon: NativeAddon; readonly path: string } | { readonly loaded: false; readonly reason: string };
 
 /**
- * Where the build puts it, relative to the package root: this module is src/kernels/ or
- * dist/kernels/, two folders below the root, in both cases.
+ * The addon's folder in the package (native/): this module is src/kernels/ or dist/kernels/, two
+ * folders below the package root, in both cases. node-gyp-build looks there, as for any native
+ * Node package: a build from source (native/build/Release, made by `npm install` where a C++
+ * compiler is present) first, then the prebuilt addon shipped in the package
+ * (native/prebuilds/linux-x64/…, made by `npm pack`).
  */
-export const ADDON_PATH = fileURLToPath(new URL("../../native/build/Release/fits2idia_kernels.node", import.meta.url));
+export const NATIVE_DIR = fileURLToPath(new URL("../../native/", import.meta.url));
+
+/** What to do when the addon is missing, in words that work in a dependent project and in a clone. */
+export const HOW_TO_BUILD = "`npm rebuild fits2idia-ts` in a project that uses it (needs a C++ compiler), `npm run build:native` in a clone";
 
 let status: AddonStatus | undefined;
 
 /** The addon, or why it is not available (loaded once per thread). */
 export function nativeAddon(): AddonStatus {
-  status ??= load();
+  status ??= loadAddonFrom(NATIVE_DIR);
   return status;
 }
 
-function load(): AddonStatus {
+/** The addon in `dir` (a folder laid out as native/), or why it is not available. */
+export function loadAddonFrom(dir: string): AddonStatus {
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    path = (require("node-gyp-build") as { path(dir: string): string }).path(dir);
+  } catch {
+    return { loaded: false, reason: `the addon is not built and no prebuilt one matches ${process.platform}-${process.arch}: run ${HOW_TO_BUILD}` };
+  }
   let addon: NativeAddon;
   try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    addon = require(path) as NativeAddon;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "MODULE_NOT_FOUND" || code === "ENOENT") return { loaded: false, reason: "the addon is not built (npm run build:native)" };
-    return { loaded: false, reason: `the addon failed to load: ${(error as Error).message.split("\n")[0]}` };
+    return { loaded: false, reason: `the addon failed to load (${path}): ${(error as Error).message.split("\n")[0]}; run ${HOW_TO_BUILD}` };
   }
   if (addon.abiVersion !== ABI_VERSION) {
-    return { loaded: false, reason: `the addon was built from other sources (version ${String(addon.abiVersion)}, expected ${ABI_VERSION}): rebuild it (npm run build:native)` };
+    return { loaded: false, reason: `the addon was built from other sources (version ${String(addon.abiVersion)}, expected ${ABI_VERSION}): rebuild it with ${HOW_TO_BUILD}` };
   }
-  return { loaded: true, addon, path: ADDON_PATH };
+  return { loaded: true, addon, path };
 }
