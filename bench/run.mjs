@@ -23,3 +23,4 @@ if (parts.includes("speed")) run("speed.mjs", ["--size", values.size, "--threads
 if (parts.includes("native")) run("kernels-e2e.mjs", ["--size", values.size, "--repeat", values.size === "small" ? "1" : "3"]);
 if (parts.includes("memory")) run("memory.mjs", ["--size", values.size === "small" ? "small" : "medium"]);
 if (parts.includes("batch")) run("batch.mjs", ["--size", values.size === "small" ? "small" : "medium"]);
+run("charts.mjs", []);

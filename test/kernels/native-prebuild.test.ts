@@ -9,8 +9,8 @@
  * other test files load meanwhile) and dist/ are never rebuilt.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadAddonFrom } from "../../src/kernels/native-addon.js";
 import { root } from "../helpers/build.js";
@@ -70,7 +70,7 @@ describe.skipIf(!linuxX64 || (!addonStatus.loaded && !nativeRequired))("the preb
     // The package's own files, copied, with the checkout's node_modules for the build (tsc).
     const source = temp.file("package-source");
     mkdirSync(source);
-    for (const name of ["package.json", "tsconfig.json", "tsconfig.build.json", "README.md", "LICENSE", "src", "scripts", "docs"]) {
+    for (const name of ["package.json", "tsconfig.json", "tsconfig.build.json", "README.md", "LICENSE", "src", "scripts", "docs", "bench"]) {
       cpSync(join(root, name), join(source, name), { recursive: true });
     }
     cpSync(join(root, "native"), join(source, "native"), { recursive: true, preserveTimestamps: true, filter: (path) => !path.includes(`${join("native", "prebuilds")}`) });
@@ -83,6 +83,12 @@ describe.skipIf(!linuxX64 || (!addonStatus.loaded && !nativeRequired))("the preb
     expect(listing).toContain("package/native/prebuilds/linux-x64/fits2idia_kernels.napi.glibc.node");
     expect(listing).toContain("package/LICENSE");
     expect(listing.some((n) => n.startsWith("package/native/build/"))).toBe(false);
+    // Every relative link of the READMEs points at a file the package has.
+    for (const readme of ["README.md", "native/README.md"]) {
+      const text = readFileSync(join(root, readme), "utf8");
+      const links = [...text.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((m) => join(dirname(readme), m[1]!));
+      for (const link of links) expect(listing, `${readme} links to ${link}`).toContain(`package/${link}`);
+    }
 
     // A dependent project installs it as a strict allowScripts setup does: no install scripts.
     const project = temp.file("project");
