@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FitsImage } from "../fits/image.js";
 import type { FileDigest } from "../fits/source.js";
 import type { AttributeInfo } from "../hdf5/reader.js";
-import { hdf5Versions } from "../hdf5/runtime.js";
+import { hdf5Versions } from "../hdf5/versions.js";
 import type { AttrValue } from "../hdf5/writer.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 import type { ConvertOptions } from "./convert.js";

@@ -18,4 +18,4 @@ export {
   type ObjectKind,
   type TypeClass,
 } from "./reader.js";
-export { hdf5Versions, type Hdf5Versions } from "./runtime.js";
+export { hdf5Versions, type Hdf5Versions } from "./versions.js";

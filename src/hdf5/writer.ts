@@ -15,7 +15,8 @@
 
 import path from "node:path";
 import { Hdf5Error, type Hdf5ErrorCode } from "./errors.js";
-import { captured, h5, hdf5Versions, loadH5, summarizeErrorStack, type Hdf5Versions } from "./runtime.js";
+import { captured, h5, loadH5, summarizeErrorStack } from "./runtime.js";
+import { hdf5Versions, type Hdf5Versions } from "./versions.js";
 
 /** An attribute value with its HDF5 type. */
 export type AttrValue =
