@@ -25,6 +25,7 @@ export interface BatchInput {
 
 export class BatchInputError extends Error {
   override readonly name = "BatchInputError";
+  readonly code = "BATCH_INPUT";
 }
 
 /** FITS files in `folder` and below, in name order (a folder's files before its subfolders'). */

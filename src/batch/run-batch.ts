@@ -69,6 +69,7 @@ export interface BatchReport {
 
 export class BatchError extends Error {
   override readonly name = "BatchError";
+  readonly code = "BATCH";
 }
 
 const STDERR_TAIL = 2000;

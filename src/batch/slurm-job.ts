@@ -17,6 +17,7 @@ import { planSlurm, sbatchScript, submissions, type Manifest, type PredictedInpu
 
 export class SlurmError extends Error {
   override readonly name = "SlurmError";
+  readonly code = "SLURM";
 }
 
 export interface SlurmJobOptions extends Omit<SlurmOptions, "logDir" | "jobName"> {

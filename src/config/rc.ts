@@ -28,6 +28,7 @@ export interface RcFile extends RcSettings {
 
 export class RcError extends Error {
   override readonly name = "RcError";
+  readonly code = "RC_FILE";
   constructor(message: string, readonly file: string, readonly line?: number) {
     super(line === undefined ? `${file}: ${message}` : `${file}, line ${line}: ${message}`);
   }

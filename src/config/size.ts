@@ -18,6 +18,7 @@ function toBytes(value: number, unitName: string): number {
 
 export class SizeError extends Error {
   override readonly name = "SizeError";
+  readonly code = "BAD_SIZE";
 }
 
 const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;

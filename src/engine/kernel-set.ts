@@ -4,6 +4,7 @@
  * made once per conversion on the main thread (`kernels` option, else FITS2IDIA_KERNELS, else
  * native when the addon loads) and travels with every task, so workers compute as it does.
  */
+import { OptionError } from "../config/option-error.js";
 import { decodeToFloat32 } from "../kernels/byte-order.js";
 import { gatherWindow, type PlaneWindow } from "../kernels/gather.js";
 import { accumulateHistogram } from "../kernels/histogram.js";
@@ -109,7 +110,7 @@ export function resolveKernels(request?: KernelsRequest, env: NodeJS.ProcessEnv 
   const wanted: string = request ?? (fromEnv === undefined || fromEnv === "" ? "auto" : fromEnv);
   const source = request !== undefined ? `kernels: ${JSON.stringify(request)}` : `FITS2IDIA_KERNELS=${fromEnv}`;
   if (wanted !== "auto" && wanted !== "js" && wanted !== "native") {
-    throw new RangeError(`${source}: the kernels must be "auto", "js" or "native"`);
+    throw new OptionError(request !== undefined ? "kernels" : "FITS2IDIA_KERNELS", `${source}: the kernels must be "auto", "js" or "native"`);
   }
   if (wanted === "js") return { name: "js", detail: `TypeScript (${source})` };
   const status = addon();

@@ -33,6 +33,7 @@ export interface ModeChoice {
 /** A conversion refused for its memory: one line naming the prediction and the ceiling, in GB. */
 export class MemoryLimitError extends Error {
   override readonly name = "MemoryLimitError";
+  readonly code = "MEMORY_LIMIT";
   constructor(
     message: string,
     /** The mode refused (in automatic mode, slow: the smaller). */

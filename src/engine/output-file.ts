@@ -114,18 +114,18 @@ export class OutputFile {
       info = await stat(folder);
     } catch (error) {
       const code = errnoCode(error);
-      if (code === "ENOENT") throw new OutputError(`output folder ${folder} does not exist`, this.target);
-      if (code === "ENOTDIR") throw new OutputError(`${folder} is not a folder`, this.target);
+      if (code === "ENOENT") throw new OutputError(`output folder ${folder} does not exist`, this.target, { code: "OUTPUT_FOLDER" });
+      if (code === "ENOTDIR") throw new OutputError(`${folder} is not a folder`, this.target, { code: "OUTPUT_FOLDER" });
       throw this.osError(error, `while checking the output folder ${folder}`);
     }
-    if (!info.isDirectory()) throw new OutputError(`${folder} is not a folder`, this.target);
+    if (!info.isDirectory()) throw new OutputError(`${folder} is not a folder`, this.target, { code: "OUTPUT_FOLDER" });
     try {
       await access(folder, constants.W_OK);
     } catch (error) {
       throw this.osError(error, "", `output folder ${folder} is not writable`);
     }
     try {
-      if ((await stat(this.target)).isDirectory()) throw new OutputError("the output path is a folder", this.target);
+      if ((await stat(this.target)).isDirectory()) throw new OutputError("the output path is a folder", this.target, { code: "OUTPUT_FOLDER" });
     } catch (error) {
       if (error instanceof OutputError) throw error;
     }
@@ -377,13 +377,23 @@ export class OutputFile {
   }
 }
 
+/**
+ * OUTPUT_FOLDER: the output's folder is missing or not a folder, or the output is a folder;
+ * OUTPUT_BUSY: another conversion holds the output's lock; OUTPUT_WRITE: the operating system
+ * refused a write, a rename or a removal (`errno` says which error: ENOSPC, EFBIG, EDQUOT, …);
+ * OUTPUT: anything else about the output.
+ */
+export type OutputErrorCode = "OUTPUT_FOLDER" | "OUTPUT_BUSY" | "OUTPUT_WRITE" | "OUTPUT";
+
 export class OutputError extends Error {
   override readonly name: string = "OutputError";
+  readonly code: OutputErrorCode;
   /** The operating system's error name (ENOSPC, EFBIG, …) when the failure came from it. */
   readonly errno: string | undefined;
-  constructor(message: string, readonly file: string, options: { cause?: unknown; errno?: string } = {}) {
+  constructor(message: string, readonly file: string, options: { cause?: unknown; errno?: string; code?: OutputErrorCode } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.errno = options.errno;
+    this.code = options.code ?? (options.errno !== undefined ? "OUTPUT_WRITE" : "OUTPUT");
   }
 }
 
@@ -396,6 +406,7 @@ export class OutputBusyError extends OutputError {
         ? "another conversion is writing this output (its lock file names no owner yet)"
         : `another conversion (pid ${owner.pid}${owner.host === hostname() ? "" : ` on ${owner.host}`}) is writing this output`,
       file,
+      { code: "OUTPUT_BUSY" },
     );
   }
 }

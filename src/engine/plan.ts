@@ -4,6 +4,7 @@
  * those and the predicted memory of each mode, the mode. Resolved from the image's shape
  * before any output is created, so a refused run leaves nothing behind.
  */
+import { OptionError } from "../config/option-error.js";
 import { readRc } from "../config/rc.js";
 import type { ImageShape } from "../fits/image.js";
 import type { Mode } from "./defaults.js";
@@ -39,7 +40,7 @@ export function resolveResources(options: ResourceOptions = {}): Resources {
   const env = options.env ?? process.env;
   const threads = threadCount({ threads: options.threads, env });
   if (options.memoryLimit !== undefined && !(Number.isSafeInteger(options.memoryLimit) && options.memoryLimit >= 0)) {
-    throw new RangeError(`the memory limit must be a whole number of bytes, at least 0, not ${options.memoryLimit}`);
+    throw new OptionError("memoryLimit", `the memory limit must be a whole number of bytes, at least 0, not ${options.memoryLimit}`);
   }
   const rc = options.rcFile === false ? undefined : readRc(env, options.rcFile);
   const limit = tightestLimit(
@@ -59,11 +60,11 @@ export function resolveResources(options: ResourceOptions = {}): Resources {
 export function requestedMode(options: { mode?: Mode | "auto"; slow?: boolean }): Mode | undefined {
   const { mode, slow } = options;
   if (mode !== undefined && mode !== "auto" && mode !== "fast" && mode !== "slow") {
-    throw new RangeError(`mode must be "fast", "slow" or "auto", not ${JSON.stringify(mode)}`);
+    throw new OptionError("mode", `mode must be "fast", "slow" or "auto", not ${JSON.stringify(mode)}`);
   }
   const fromSlow = slow === undefined ? undefined : slow ? "slow" : "fast";
   if (mode !== undefined && mode !== "auto" && fromSlow !== undefined && fromSlow !== mode) {
-    throw new RangeError(`mode "${mode}" contradicts slow: ${slow}`);
+    throw new OptionError("slow", `mode "${mode}" contradicts slow: ${slow}`);
   }
   return mode !== undefined && mode !== "auto" ? mode : fromSlow;
 }

@@ -130,6 +130,7 @@ export interface ThreadCount {
 
 export class ThreadsError extends Error {
   override readonly name = "ThreadsError";
+  readonly code = "BAD_THREADS";
 }
 
 export function threadCount(options: { threads?: number; env?: NodeJS.ProcessEnv; parallelism?: number } = {}): ThreadCount {
