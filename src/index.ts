@@ -36,7 +36,7 @@ export { Checksum, checksumOf, compareChecksums, decodeChecksum, encodeChecksum,
 export { FitsHeader } from "./fits/header.js";
 export type { Card, CardValue } from "./fits/card.js";
 export type { HduSelector } from "./fits/hdu.js";
-export { readHeader } from "./read-header.js";
+export { readHeader, type HeaderSummary } from "./read-header.js";
 export { defaultOutputName } from "./cli/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
 export { verifyFile, okLine, problemLines, provenanceText, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";

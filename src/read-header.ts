@@ -11,6 +11,15 @@ export interface HeaderSummary {
   readonly hdu: number;
 }
 
+/**
+ * Reads the header of a FITS image (the HDU a `[..]` suffix or `options.hdu` selects, else the
+ * first image) without reading its data: plain, gzip-compressed, any BITPIX.
+ *
+ * @returns the header (ordered cards, as in the file), the image's shape, its BITPIX and the
+ *   index of the HDU read.
+ * @throws (rejects with) `FitsError` (with its `code`) when the file is not a FITS image it can
+ *   read. It reads only the header blocks, so it cannot be cancelled and needs not be.
+ */
 export async function readHeader(input: string, options: { hdu?: HduSelector } = {}): Promise<HeaderSummary> {
   const image = await FitsImage.open(input, options);
   try {

@@ -82,7 +82,20 @@ const STDERR_TAIL = 2000;
  */
 const REUSE_BYTES = 2e9;
 
-/** Convert the FITS files given and those in the folders given into `options.outDir`. */
+/**
+ * Converts the FITS files given, and those in the folders given (at any depth), into
+ * `options.outDir` (the folder structure kept), side by side while their predicted memory and
+ * threads fit, each in a process of its own: a bad file, a crash or an out-of-memory kill fails
+ * only its input. Outputs that exist and pass `verify` against their input are kept.
+ *
+ * @returns one result per input (converted, skipped, failed with the reason, or not started),
+ *   with the times and sizes; the batch resolves even when inputs failed (see `results`).
+ * @throws (rejects with) `BatchError` without an output folder; `BatchInputError` for a path
+ *   that does not exist or two inputs that would write the same output; `OptionError`,
+ *   `ThreadsError`, `RcError` for bad settings. Nothing is converted then.
+ * Cancelling: abort `options.signal`; running conversions are interrupted (they remove their
+ *   temporary files), none other starts, and the report says `interrupted: true` (it resolves).
+ */
 export async function runBatch(paths: readonly string[], options: BatchOptions): Promise<BatchReport> {
   if (options.outDir === undefined) throw new BatchError("an output folder is needed");
   return runConversions(collectInputs(paths, options.outDir), options);

@@ -107,6 +107,25 @@ export interface ConvertReport {
   readonly bytesReadForHash: number;
 }
 
+/**
+ * Converts the FITS image `input` (a path; `file.fits[1]`, `[SCI]`, `[SCI,2]` select an HDU, as
+ * does `options.hdu`) into the IDIA HDF5 file `output`. The output is written under a temporary
+ * name beside it and renamed only when complete: on any failure, or when cancelled, no output, no
+ * temporary file and no lock file are left, and an existing output is kept as it was.
+ *
+ * @returns what was done: the mode and why, the time by stage, the throughput, the predicted
+ *   and the measured peak memory, the kernels, the warnings, the input's SHA-256.
+ * @throws (the promise rejects with) `FitsError` for input that is not a FITS image it can
+ *   read, or a CHECKSUM/DATASUM mismatch; `MemoryLimitError` when the run is refused for its
+ *   memory (before any output exists); `OutputError` (`OutputBusyError` when another
+ *   conversion is writing the same output) for the output's folder, lock or a failed write
+ *   (`errno` ENOSPC, EDQUOT, EFBIG…); `Hdf5Error` when HDF5 itself fails; `OptionError` or
+ *   `ThreadsError` for options it cannot take; `RcError` for a bad administrator's rc file.
+ *   Every one has a stable string `code`.
+ * Cancelling: abort `options.signal`; the promise then rejects with the signal's `reason`
+ * (a DOMException named "AbortError" unless the caller gave one) once the workers have stopped
+ * and the temporary file is removed.
+ */
 export async function convert(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const started = performance.now();
   const startedAt = new Date();

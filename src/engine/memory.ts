@@ -152,6 +152,11 @@ function touchedSlotPixels(windows: readonly Window[], slots: number): number {
 /**
  * Both modes' predictions for a FITS file (reads only its header). Without `threads`, for the
  * thread count a conversion would use in this environment (as `convert` resolves it).
+ *
+ * @returns for `fast` and `slow`: the total in bytes (an upper bound of the conversion's peak
+ *   resident memory) and its components, as `-m` prints them.
+ * @throws (rejects with) `FitsError` when the file is not a FITS image it can read;
+ *   `ThreadsError` for a bad thread count. Reading a header needs no cancelling.
  */
 export async function predictMemory(
   input: string,

@@ -81,6 +81,19 @@ export interface VerifyReport {
 
 const MiB = 2 ** 20;
 
+/**
+ * Checks the converted file `hdf5Path` (`fits2idia-ts verify`): its structure always; with
+ * `fitsPath`, its recorded SHA-256 and every value against the FITS file; without it, every
+ * statistic, histogram, mipmap and the rotated data recomputed from its own DATA
+ * (`options.structureOnly`: the structure only). Nothing is written.
+ *
+ * @returns the verdict: `ok`, the differences found (at most `maxDifferences` per dataset), what
+ *   was checked, the SHA-256 comparison, the time and the bytes checked. Differences are not
+ *   errors: the promise resolves with `ok: false`.
+ * @throws (rejects with) `Hdf5Error` when the file cannot be read as HDF5 at all; `FitsError`
+ *   when the FITS file cannot be read; `OptionError`/`ThreadsError` for bad options.
+ * Cancelling: abort `options.signal`; the promise rejects with the signal's `reason`.
+ */
 export async function verifyFile(hdf5Path: string, fitsPath?: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const diffs = new Differences(options.maxDifferences ?? 10);
   const reader = await openReader(hdf5Path);

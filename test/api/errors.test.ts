@@ -97,5 +97,8 @@ describe("errors of the library API", () => {
     expect(e.name).toBe("AbortError");
     const reason = new Error("stopped by the pipeline");
     expect(await caught(() => api.convert(input, out("d.hdf5"), { env, signal: AbortSignal.abort(reason) }))).toBe(reason);
+    const converted = out("e.hdf5");
+    await api.convert(input, converted, { env, threads: 1 });
+    expect(await caught(() => api.verifyFile(converted, input, { signal: AbortSignal.abort(reason) }))).toBe(reason);
   });
 });
