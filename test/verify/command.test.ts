@@ -64,8 +64,8 @@ describe("in-process", () => {
     expect(OK.exec(r.stdout)![2]).toBe("values consistent with DATA (no FITS file given)");
   });
 
-  it("-p: the provenance first, one attribute a line", async () => {
-    const r = await run(["verify", "-p", output, input]);
+  it("--provenance: the provenance first, one attribute a line", async () => {
+    const r = await run(["verify", "--provenance", output, input]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines.at(-1)).toMatch(/^OK: /);
@@ -115,8 +115,8 @@ describe("in-process", () => {
   it("--help for verify, and the converter's --help mentions it", async () => {
     const help = await run(["verify", "--help"]);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain("fits2idia-ts verify [-p] [--hdu N] [--structure] out.hdf5 [in.fits]");
-    expect((await run(["--help"])).stdout).toContain("fits2idia-ts verify [-p] out.hdf5 [in.fits]");
+    expect(help.stdout).toContain("fits2idia-ts verify [-p] [--provenance] [--hdu N] [--structure] out.hdf5 [in.fits]");
+    expect((await run(["--help"])).stdout).toContain("fits2idia-ts verify [-p] [--provenance] out.hdf5 [in.fits]");
   });
 });
 
