@@ -91,9 +91,19 @@ export function compareValues(expected: readonly Attribute[], found: readonly At
     const got = attributeValueOf(a);
     if (got === undefined) lines.push(`${label} ${name} is a ${storedTypeName(a)}: expected ${want.type} ${showValue(want)}`);
     else if (got.type !== want.type) lines.push(`${label} ${name} is a ${got.type} (${showValue(got)}): expected ${want.type} ${showValue(want)}`);
-    else if (!sameValue(got, want)) lines.push(`${label} ${name} differs: expected ${showValue(want)}, found ${showValue(got)}`);
+    else if (!sameValue(got, want)) lines.push(`${label} ${name} differs: ${describeDifference(want, got)}`);
   }
   return lines;
+}
+
+/** `expected 83.63, found 84`; for lines of text, the first line that differs. */
+function describeDifference(want: AttributeValue, got: AttributeValue): string {
+  if (want.type === "strings" && got.type === "strings") {
+    const i = want.value.findIndex((line, k) => line !== got.value[k]);
+    if (i >= 0 && i < got.value.length) return `line ${i + 1} of ${want.value.length} expected '${want.value[i]}', found '${got.value[i]}'`;
+    return `expected ${showValue(want)}, found ${showValue(got)}`;
+  }
+  return `expected ${showValue(want)}, found ${showValue(got)}`;
 }
 
 /** The attributes found that are not among `known`, one line each, saying what `source` is. */

@@ -11,7 +11,7 @@
 export type AxisKind = "spectral" | "stokes" | "other";
 
 const SPECTRAL = /^(FREQ|ENER|WAVN|VRAD|WAVE|VOPT|ZOPT|AWAV|VELO|BETA)(-[A-Z0-9]{1,4})?$/;
-const AIPS_SPECTRAL = /^FELO(-[A-Z0-9]{1,4})?$/;
+const AIPS_SPECTRAL = /^FELO-[A-Z0-9]{1,4}$/;
 
 export function axisKind(ctype: string): AxisKind {
   const t = ctype.trim().toUpperCase();

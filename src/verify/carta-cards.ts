@@ -41,6 +41,6 @@ export function formatG13(x: number): string {
     const sign = exponent < 0 ? "-" : "+";
     return `${mantissa.toUpperCase()}E${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
   }
-  const fixed = x.toFixed(precision - 1 - exponent);
+  const fixed = (Object.is(x, -0) ? "-" : "") + x.toFixed(precision - 1 - exponent);
   return fixed.includes(".") ? fixed : `${fixed}.`;
 }
