@@ -165,13 +165,13 @@ function axisProblems(group0: readonly AttributeInfo[], layout: Layout, shapeOf:
     if (!usable.has(path) || shape === undefined) continue; // missing or wrong for NAXISn: said by the structure check
     const head = path.endsWith("HISTOGRAM") ? shape.slice(0, -1) : shape;
     if (!sameList(head, xy)) {
-      problems.push(`${path} has shape [${shape.join(", ")}], but CARTA, from CTYPE, expects [${xy.join(", ")}${path.endsWith("HISTOGRAM") ? ", bins" : ""}] (${nstokes} Stokes × ${depth} channels): it skips the statistics (empty histograms)`);
+      problems.push(`${path} has shape [${shape.join(", ")}], but CARTA, from CTYPE, expects [${xy.join(", ")}${path.endsWith("HISTOGRAM") ? ", bins" : ""}] (${nstokes} Stokes × ${plural(depth, "channel")}): it skips the statistics (empty histograms)`);
     }
   }
   const swizzled = layout.swizzled?.path;
   if (swizzled !== undefined && usable.has(swizzled)) {
     const shape = shapeOf(swizzled)!;
-    if (shape.at(-1) !== depth) problems.push(`${swizzled} holds spectra of ${shape.at(-1)} values, but CARTA, from CTYPE, reads ${depth} channels from it`);
+    if (shape.at(-1) !== depth) problems.push(`${swizzled} holds spectra of ${shape.at(-1)} values, but CARTA, from CTYPE, reads ${plural(depth, "channel")} from it`);
   }
   return problems;
 }
@@ -218,6 +218,10 @@ function beamProblem(group0: readonly AttributeInfo[]): string | undefined {
   }
   if (missing.length === 0) return undefined;
   return `0 has BUNIT '${bunit.value.trim()}' (per beam) but no usable ${missing.join(", ")}: CARTA shows no beam and cannot give flux densities`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -201,7 +201,7 @@ describe("what CARTA derives (without the FITS file)", () => {
 
   it("a mipmap missing, and the per-channel statistics of the wrong shape", async () => {
     const noMip = await tampered({ dataset: (d) => (d.path === "/0/MipMaps/DATA/DATA_XY_2" ? null : d) });
-    expect((await verifyFile(noMip, undefined, { structureOnly: true })).problems).toEqual(["dataset 0/MipMaps/DATA/DATA_XY_2 is missing"]);
+    expect((await verifyFile(noMip, undefined, { structureOnly: true })).problems).toEqual(["dataset 0/MipMaps/DATA/DATA_XY_2 is missing (CARTA reads downsampled tiles from there, else computes them from DATA: slowly)"]);
     const wrongStats = await tampered({ dataset: (d) => (d.path === "/0/Statistics/XY/MIN" ? { ...d, shape: [5] } : d) });
     const report = await verifyFile(wrongStats, cube.input);
     expect(report.problems).toEqual(["dataset 0/Statistics/XY/MIN has shape [5], not [4]"]);
