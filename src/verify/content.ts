@@ -268,6 +268,7 @@ class ContentCheck {
       this.#progress("planes", this.#planeBytes);
     };
 
+    this.#progress("planes", 0); // the stage starts (a line of its own in a log file)
     const pipeline = new OrderedPipeline<{ p: number; slot: number; stats: PlaneStats }>(slots, finish);
     try {
       for (let p = 0; p < stokes * depth; p++) {
@@ -361,6 +362,7 @@ class ContentCheck {
     const anything = (): boolean =>
       [swizzledPath, histPath, ...["MIN", "MAX", "SUM", "SUM_SQ", "NAN_COUNT"].map(zPath)].some((p) => this.#wanted(p));
     if (!anything()) return;
+    this.#progress("tiles", 0);
 
     const slots = pipelineSlots(this.#pool.threads);
     const capacity = windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);

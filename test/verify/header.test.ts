@@ -268,7 +268,7 @@ describe("progress and timings, as a conversion's", () => {
       expect(seen[i]!.fraction).toBeGreaterThanOrEqual(seen[i - 1]!.fraction);
       expect(seen[i]!.elapsed).toBeGreaterThanOrEqual(seen[i - 1]!.elapsed);
     }
-    expect(seen.filter((p) => p.stage === "planes")).toHaveLength(4);
+    expect(seen.filter((p) => p.stage === "planes")).toHaveLength(1 + 4); // the stage starting, then each plane
     expect(seen.filter((p) => p.stage === "tiles").length).toBeGreaterThan(1);
     expect(seen.at(-1)).toMatchObject({ stage: "finish", fraction: 1 });
     const last = seen.at(-1)!;
