@@ -138,27 +138,29 @@ export function orderProblems(expected: readonly string[], found: readonly strin
     });
 }
 
-/** The names in a longest common subsequence of two lists of distinct names (O(n·m)). */
+/**
+ * The names in a longest common subsequence of two orderings of the same distinct names: a
+ * longest increasing subsequence of the second list's positions in the first (patience
+ * sorting, O(n log n), so that a header of thousands of cards costs nothing).
+ */
 function longestCommonSubsequence(a: readonly string[], b: readonly string[]): Set<string> {
-  const n = a.length;
-  const m = b.length;
-  const width = m + 1;
-  const table = new Uint32Array((n + 1) * width);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      table[i * width + j] = a[i] === b[j] ? table[(i + 1) * width + j + 1]! + 1 : Math.max(table[(i + 1) * width + j]!, table[i * width + j + 1]!);
+  const position = new Map(a.map((name, i) => [name, i]));
+  const seq = b.map((name) => position.get(name)!);
+  /** tails[k]: index in seq of the smallest tail of an increasing run of length k + 1. */
+  const tails: number[] = [];
+  const previous = new Int32Array(seq.length).fill(-1);
+  for (let i = 0; i < seq.length; i++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq[tails[mid]!]! < seq[i]!) lo = mid + 1;
+      else hi = mid;
     }
+    if (lo > 0) previous[i] = tails[lo - 1]!;
+    tails[lo] = i;
   }
   const kept = new Set<string>();
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (a[i] === b[j]) {
-      kept.add(a[i]!);
-      i++;
-      j++;
-    } else if (table[(i + 1) * width + j]! >= table[i * width + j + 1]!) i++;
-    else j++;
-  }
+  for (let i = tails.length > 0 ? tails[tails.length - 1]! : -1; i >= 0; i = previous[i]!) kept.add(b[i]!);
   return kept;
 }
