@@ -88,6 +88,18 @@ describe("in-process", () => {
     for (const line of provenance) expect(line).toMatch(/^Provenance: [A-Z0-9_]+ = /);
   });
 
+  it("a warning (per-beam BUNIT, no beam in the FITS file either): one Warning line on stderr, still OK, exit 0", async () => {
+    const beamless = tmp.write("beamless.fits", cubeFile(makeCube(3, 40, 30, 3, 1, "random", 2), wcsCards(3, { beam: false })));
+    const out = tmp.file("beamless.hdf5");
+    await convert(beamless, out, { env });
+    const r = await run(["verify", out, beamless]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^OK: /);
+    expect(r.stderr).toBe(
+      "Warning: 0 has BUNIT 'Jy/beam' (per beam) but no usable BMAJ, BMIN, BPA: CARTA shows no beam and cannot give flux densities; the FITS file has none either, so CARTA shows it the same way\n",
+    );
+  });
+
   it("--structure: read no values", async () => {
     const r = await run(["verify", "--structure", output]);
     expect(r.status).toBe(0);
