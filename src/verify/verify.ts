@@ -6,11 +6,10 @@
  *   recorded options (src/verify/options-check.ts); and what CARTA derives from the file
  *   (src/verify/carta-view.ts): the header it rebuilds, its spectral and Stokes axes, the
  *   shapes it then expects, the beam.
- * - With the FITS file: group 0's attributes (name, type, value, order) and the root's
- *   header-derived and SOURCE_* attributes against what the converter derives from the FITS
- *   header (src/verify/header-check.ts).
  * - With the FITS file: its size and SHA-256 against the recorded INPUT_SIZE and INPUT_SHA256
- *   (the hash is computed while the planes stream through, not in a pass of its own), then
+ *   (the hash is computed while the planes stream through, not in a pass of its own); group 0's
+ *   attributes (name, type, value, order) and the root's header-derived and SOURCE_* attributes
+ *   against what the converter derives from the FITS header (src/verify/header-check.ts); then
  *   DATA against its planes bit for bit, and every statistic, histogram, mipmap, the Z
  *   statistics and the swizzled data recomputed and compared (src/verify/content.ts).
  * - Without it: the same recomputation from DATA itself — the file is consistent with its own
