@@ -39,7 +39,7 @@ export type { HduSelector } from "./fits/hdu.js";
 export { readHeader, type HeaderSummary } from "./read-header.js";
 export { defaultOutputName } from "./cli/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
-export { verifyFile, okLine, problemLines, provenanceText, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
+export { verifyFile, okLine, problemLines, provenanceText, warningLines, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
 export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./engine/provenance.js";
 export type { FileDigest } from "./fits/source.js";
 export { runBatch, runConversions, BatchError, type BatchOptions, type BatchReport, type BatchEvent } from "./batch/run-batch.js";

@@ -43,14 +43,16 @@ export type ParsedArgs = { readonly kind: "run"; readonly args: CliArgs } | { re
 /** The `verify` subcommand's settings, or its `--help` text. */
 export type ParsedVerifyArgs = { readonly kind: "verify"; readonly args: VerifyArgs } | { readonly kind: "print"; readonly text: string };
 
-/** `fits2idia-ts verify [-p] out.hdf5 [in.fits]`. */
+/** `fits2idia-ts verify [-p] [--provenance] out.hdf5 [in.fits]`. */
 export interface VerifyArgs {
   /** The HDF5 file to check. */
   readonly file: string;
   /** The FITS file it was converted from. */
   readonly fits?: string;
-  /** `-p`: print the provenance recorded in the file. */
+  /** `--provenance`: print the provenance recorded in the file. */
   readonly provenance: boolean;
+  /** `-p`, `--progress`: report progress on stderr, as a conversion does. */
+  readonly progress: boolean;
   /** `--hdu`: the FITS file's HDU (default: the one recorded as converted). */
   readonly hdu?: HduSelector;
   /** `--structure`: check the structure only. */
@@ -68,7 +70,7 @@ Convert a FITS image or cube into the IDIA HDF5 schema read by CARTA.
 Without -s or --fast, fast mode is used when its predicted memory fits in the memory available
 (--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.
 
-$0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).
+$0 verify [-p] [--provenance] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).
 $0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).`;
 
 function parser() {
@@ -140,17 +142,20 @@ export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
   };
 }
 
-const VERIFY_USAGE = `$0 verify [-p] [--hdu N] [--structure] out.hdf5 [in.fits]
+const VERIFY_USAGE = `$0 verify [-p] [--provenance] [--hdu N] [--structure] out.hdf5 [in.fits]
 
 Check an IDIA HDF5 file: its structure against the schema (every dataset, shape, type and
 storage) and, with the FITS file it was converted from, that file's size and SHA-256 against
 those recorded, DATA against its data bit for bit, and every statistic, histogram, mipmap and
-the swizzled data recomputed. Without the FITS file the values are checked against DATA.
+the swizzled data recomputed, and group 0's header against the FITS header. Without the FITS
+file the values are checked against DATA. Always: the header as CARTA rebuilds it (80-column
+cards, spectral and Stokes axes as axes 3 and 4, a beam where BUNIT is per beam).
 Exit 0 with one line "OK: …", or 1 with "Error: …" lines saying what differs.`;
 
 function verifyParser() {
   return commandParser(VERIFY_USAGE)
-    .option("provenance", { alias: "p", type: "boolean", default: false, describe: "print the provenance recorded in the file" })
+    .option("progress", { alias: "p", type: "boolean", default: false, describe: "report progress on stderr, as a conversion does" })
+    .option("provenance", { type: "boolean", default: false, describe: "print the provenance recorded in the file (before the verdict)" })
     .option("hdu", { type: "string", describe: "HDU of the FITS file: an index (0 = primary), EXTNAME or EXTNAME,EXTVER (default: the one recorded as converted)" })
     .option("structure", { type: "boolean", default: false, describe: "check the structure only: read no values" })
     .option("max-differences", { type: "string", describe: "differences listed per dataset before it is no longer compared (default 10)" })
@@ -179,6 +184,7 @@ export async function parseVerifyArgs(argv: readonly string[]): Promise<ParsedVe
       file,
       ...(fits !== undefined ? { fits } : {}),
       provenance: raw.provenance,
+      progress: raw.progress,
       ...(hdu !== undefined ? { hdu } : {}),
       structureOnly: raw.structure,
       ...(maxDifferences !== undefined ? { maxDifferences } : {}),

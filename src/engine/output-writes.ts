@@ -5,7 +5,7 @@
  */
 import type { FitsImage } from "../fits/image.js";
 import type { Hdf5Writer } from "../hdf5/writer.js";
-import { headerAttributes } from "../schema/header-attributes.js";
+import { headerAttributes, type HeaderAttributes } from "../schema/header-attributes.js";
 import type { Layout } from "../schema/layout.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 import { DEFAULT_BATCH_BYTES } from "./defaults.js";
@@ -15,9 +15,18 @@ import { toFloat32, toInt64, type ChannelStats } from "./stats-store.js";
 import type { Window } from "./tile-unit.js";
 import { windowOutputViews } from "./unit-tasks.js";
 
+/**
+ * The attributes the conversion writes from the image's header: group `0`'s (in creation order)
+ * and the root group's header-derived ones (COMMENT, HISTORY, LONGSTRN.*), before the
+ * provenance. One derivation for the converter and for `verify`, which compares a file with it.
+ */
+export function structureAttributes(image: FitsImage): HeaderAttributes {
+  return headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION });
+}
+
 /** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
 export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void): void {
-  const attributes = headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION });
+  const attributes = structureAttributes(image);
   attributes.warnings.forEach(warn);
   for (const group of layout.groups) writer.createGroup(group, group === "0");
   writer.setAttributes("0", attributes.group0);

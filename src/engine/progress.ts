@@ -1,4 +1,4 @@
-/** Progress of a conversion, reported through a callback as units of work complete. */
+/** Progress of a conversion (and of a verification, src/verify/verify.ts), reported through a callback as units of work complete. */
 
 export type Stage = "open" | "planes" | "tiles" | "finish";
 

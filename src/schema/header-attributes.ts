@@ -80,7 +80,7 @@ export function headerAttributes(
     if (axis !== null && Number(axis[1]) > shape.naxis) continue; // degenerate axes dropped
     const typed = typedValue(card, warnings);
     if (typed.type === "string") {
-      const fitted = fitStringToCard(typed.value);
+      const fitted = fitStringToCard(typed.value, cardStringRoom(name));
       if (fitted !== typed.value.replace(/'/g, "''")) {
         warnings.push(`header keyword ${name}: its ${typed.value.length}-character string is shortened in group 0 to fit one card; the full value is kept in the root attribute LONGSTRN.${name}`);
         root.push([`LONGSTRN.${name}`, { type: "string", value: typed.value }]);
@@ -127,14 +127,23 @@ function typedValue(card: Card, warnings: string[]): AttributeValue {
 }
 
 /**
- * The string as it must stand between quotes in CARTA's card: quotes doubled (CARTA does not
- * escape them, so an undoubled quote would end the string early), cut to fit the card without
- * splitting a doubled quote, trailing spaces dropped.
+ * Characters that fit between the quotes of CARTA's card for this attribute name: the name
+ * takes at least 8 columns, then `= '` and the closing quote (68 for a standard keyword; less
+ * for a longer HIERARCH name, which CARTA writes in full).
  */
-export function fitStringToCard(value: string): string {
+export function cardStringRoom(name: string): number {
+  return Math.max(0, 80 - Math.max(8, name.length) - 4);
+}
+
+/**
+ * The string as it must stand between quotes in CARTA's card: quotes doubled (CARTA does not
+ * escape them, so an undoubled quote would end the string early), cut to fit the card (`room`
+ * characters: {@link cardStringRoom}) without splitting a doubled quote, trailing spaces dropped.
+ */
+export function fitStringToCard(value: string, room = MAX_CARD_STRING): string {
   const escaped = value.replace(/'/g, "''");
-  if (escaped.length <= MAX_CARD_STRING) return escaped;
-  let cut = escaped.slice(0, MAX_CARD_STRING);
+  if (escaped.length <= room) return escaped;
+  let cut = escaped.slice(0, room);
   // An odd run of quotes at the end means a doubled quote was split: drop its first half.
   const run = /'+$/.exec(cut)?.[0].length ?? 0;
   if (run % 2 === 1) cut = cut.slice(0, -1);

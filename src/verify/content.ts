@@ -20,6 +20,7 @@ import type { PlaneStats } from "../kernels/plane-stats.js";
 import type { Layout } from "../schema/layout.js";
 import { pipelineSlots } from "../engine/defaults.js";
 import { OrderedPipeline } from "../engine/pipeline.js";
+import type { Timer } from "../engine/job.js";
 import { createPool, type UnitPool } from "../engine/pool.js";
 import { planeResultBytes, planeResultViews, windowOutputBytes, windowOutputViews, type PlaneTask } from "../engine/unit-tasks.js";
 import { compareBits, compareCounts, compareInt64, compareValues, type Differences, type Slab } from "./differences.js";
@@ -34,8 +35,21 @@ export interface ContentOptions {
   /** Bytes of the windows through every channel in flight together (at least one pixel's spectrum each). */
   readonly windowBytes: number;
   readonly signal?: AbortSignal;
-  /** Called after each plane and each window, with the fraction done (0..1). */
-  readonly onProgress?: (fraction: number) => void;
+  /** Where the seconds reading (HDF5 and FITS) and comparing go. */
+  readonly timer: Timer;
+  /** Called after each plane and each window. */
+  readonly onProgress?: (progress: ContentProgress) => void;
+}
+
+export interface ContentProgress {
+  /** "planes": DATA against the FITS planes, XY histograms, mipmaps; "tiles": the windows through every channel. */
+  readonly stage: "planes" | "tiles";
+  /** Fraction of the whole comparison done (0..1), by the bytes the units done read. */
+  readonly fraction: number;
+  /** Bytes read so far, of the HDF5 file and of the FITS file. */
+  readonly bytesRead: number;
+  /** Bytes the comparison reads in all (less when a dataset is given up after its differences). */
+  readonly bytesTotal: number;
 }
 
 /** Keep the last `keep` entries of a [stokes, depth, height, width]-style list. */
@@ -85,9 +99,13 @@ class ContentCheck {
   readonly #sumSq: Float64Array;
   readonly #nanCount: Float64Array;
   readonly #windowList: Window[];
-  /** Units of work done and to do, for progress: planes, then windows. */
-  #done = 0;
+  /** Bytes each plane reads (HDF5 and FITS), and all units together, for progress. */
+  readonly #planeBytes: number;
   readonly #total: number;
+  /** Bytes the units done so far read, for progress. */
+  #done = 0;
+  /** Bytes read from the FITS file. */
+  #fitsBytes = 0;
 
   constructor(reader: Hdf5Reader, layout: Layout, usable: ReadonlySet<string>, diffs: Differences, options: ContentOptions, pool: UnitPool) {
     this.#reader = reader;
@@ -106,7 +124,16 @@ class ContentCheck {
     this.#sumSq = new Float64Array(planes);
     this.#nanCount = new Float64Array(planes);
     this.#windowList = layout.hasDepth ? this.#windowsOf(pipelineSlots(pool.threads)) : [];
-    this.#total = planes + stokes * this.#windowList.length;
+    const mipmapBytes = layout.mipLevels.reduce((n, l) => n + l.width * l.height * 4, 0);
+    this.#planeBytes = width * height * 4 + (options.image?.planeBytes ?? 0) + layout.numBins * 8 + mipmapBytes;
+    const windowBytes = this.#windowList.reduce((n, w) => n + this.#windowBytes(w), 0);
+    this.#total = planes * this.#planeBytes + stokes * windowBytes;
+  }
+
+  /** Bytes a window reads: DATA and the swizzled data through every channel, and the Z statistics. */
+  #windowBytes(w: Window): number {
+    const pixels = w.width * w.height;
+    return pixels * (2 * this.#layout.shape.depth * 4 + 4 * 4 + 8);
   }
 
   // -- reading ---------------------------------------------------------------------------------
@@ -126,7 +153,8 @@ class ContentCheck {
     const n = s.count.reduce((a, b) => a * b, 1);
     let buffer = this.#float32.get(role);
     if (buffer === undefined || buffer.length < n) this.#float32.set(role, (buffer = new Float32Array(n)));
-    const values = this.#reader.readInto(path, s.start, s.count, buffer.subarray(0, n));
+    const target = buffer.subarray(0, n);
+    const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
     this.bytesRead += values.byteLength;
     return values;
   }
@@ -137,7 +165,8 @@ class ContentCheck {
     const n = s.count.reduce((a, b) => a * b, 1);
     let buffer = this.#int64.get(role);
     if (buffer === undefined || buffer.length < n) this.#int64.set(role, (buffer = new BigInt64Array(n)));
-    const values = this.#reader.readInto(path, s.start, s.count, buffer.subarray(0, n));
+    const target = buffer.subarray(0, n);
+    const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
     this.bytesRead += values.byteLength;
     return values;
   }
@@ -160,7 +189,7 @@ class ContentCheck {
       const slab: Slab = { start: trim([s, z, y, 0], naxis), count: trim([1, 1, h, width], naxis) };
       if (into !== undefined) {
         const band = into.subarray(y * width, (y + h) * width);
-        this.#reader.readInto("0/DATA", slab.start, slab.count, band);
+        this.#options.timer.timeSync("read", () => this.#reader.readInto("0/DATA", slab.start, slab.count, band));
         this.bytesRead += band.byteLength;
         use(band, y * width, slab);
       } else {
@@ -169,9 +198,24 @@ class ContentCheck {
     }
   }
 
-  #progress(units: number): void {
-    this.#done += units;
-    this.#options.onProgress?.(this.#total === 0 ? 1 : this.#done / this.#total);
+  #progress(stage: ContentProgress["stage"], bytes: number): void {
+    this.#done += bytes;
+    this.#options.onProgress?.({
+      stage,
+      fraction: this.#total === 0 ? 1 : Math.min(1, this.#done / this.#total),
+      bytesRead: this.bytesRead + this.#fitsBytes,
+      bytesTotal: this.#total,
+    });
+  }
+
+  /** Bytes read from both files. */
+  get totalBytesRead(): number {
+    return this.bytesRead + this.#fitsBytes;
+  }
+
+  /** Comparisons on the main thread, timed as computing. */
+  #compare(work: () => void): void {
+    this.#options.timer.timeSync("compute", work);
   }
 
   // -- 1. planes -------------------------------------------------------------------------------
@@ -206,22 +250,25 @@ class ContentCheck {
       this.#nanCount[p] = stats.nanCount;
       const plane = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
       if (image !== undefined && this.#wanted("0/DATA")) {
-        this.#dataBands(s, z, (band, offset, slab) => compareBits(this.#diffs, "0/DATA", slab, plane.subarray(offset, offset + band.length), band));
+        this.#dataBands(s, z, (band, offset, slab) => this.#compare(() => compareBits(this.#diffs, "0/DATA", slab, plane.subarray(offset, offset + band.length), band)));
       }
       const views = planeResultViews(layout, results, slot * resultStride);
       if (this.#wanted(histPath)) {
         const slab: Slab = { start: trim([s, z, 0], naxis - 1), count: trim([1, 1, bins], naxis - 1) };
-        compareCounts(this.#diffs, histPath, slab, views.histogram, this.#readInt64(histPath, slab, "histogram"));
+        const found = this.#readInt64(histPath, slab, "histogram");
+        this.#compare(() => compareCounts(this.#diffs, histPath, slab, views.histogram, found));
       }
       layout.mipmaps.forEach((dataset, i) => {
         if (!this.#wanted(dataset.path)) return;
         const l = layout.mipLevels[i]!;
         const slab: Slab = { start: trim([s, z, 0, 0], naxis), count: trim([1, 1, l.height, l.width], naxis) };
-        compareValues(this.#diffs, dataset.path, slab, views.mipmaps[i]!, this.#readFloat32(dataset.path, slab, "mipmap"));
+        const found = this.#readFloat32(dataset.path, slab, "mipmap");
+        this.#compare(() => compareValues(this.#diffs, dataset.path, slab, views.mipmaps[i]!, found));
       });
-      this.#progress(1);
+      this.#progress("planes", this.#planeBytes);
     };
 
+    this.#progress("planes", 0); // the stage starts (a line of its own in a log file)
     const pipeline = new OrderedPipeline<{ p: number; slot: number; stats: PlaneStats }>(slots, finish);
     try {
       for (let p = 0; p < stokes * depth; p++) {
@@ -232,9 +279,11 @@ class ContentCheck {
           const into = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
           this.#dataBands(Math.floor(p / depth), p % depth, () => undefined, into);
         } else if (raw !== undefined) {
-          await image.readRawPlanes(p, 1, new Uint8Array(planeBuffer, slot * planeSize * 4, image.planeBytes));
+          await this.#options.timer.time("read", () => image.readRawPlanes(p, 1, new Uint8Array(planeBuffer, slot * planeSize * 4, image.planeBytes)));
+          this.#fitsBytes += image.planeBytes;
         } else {
-          await image.readPlanes(p, 1, planesView, slot * planeSize);
+          await this.#options.timer.time("read", () => image.readPlanes(p, 1, planesView, slot * planeSize));
+          this.#fitsBytes += image.planeBytes;
         }
         const work = this.#pool.runPlane(
           { kind: "plane", shape: layout.shape, plane: { buffer: planeBuffer, offset: slot * planeSize }, raw, results: { buffer: results, byteOffset: slot * resultStride } },
@@ -313,6 +362,7 @@ class ContentCheck {
     const anything = (): boolean =>
       [swizzledPath, histPath, ...["MIN", "MAX", "SUM", "SUM_SQ", "NAN_COUNT"].map(zPath)].some((p) => this.#wanted(p));
     if (!anything()) return;
+    this.#progress("tiles", 0);
 
     const slots = pipelineSlots(this.#pool.threads);
     const capacity = windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);
@@ -329,18 +379,24 @@ class ContentCheck {
         const out = windowOutputViews(outputs[done.index % slots]!, depth, capacity, pixels);
         const zSlab: Slab = { start: trim([s, w.y, w.x], naxis - 1), count: trim([1, w.height, w.width], naxis - 1) };
         const z = (name: string, expected: Float32Array): void => {
-          if (this.#wanted(zPath(name))) compareValues(this.#diffs, zPath(name), zSlab, expected, this.#readFloat32(zPath(name), zSlab, "z"));
+          if (!this.#wanted(zPath(name))) return;
+          const found = this.#readFloat32(zPath(name), zSlab, "z");
+          this.#compare(() => compareValues(this.#diffs, zPath(name), zSlab, expected, found));
         };
         z("MIN", out.min);
         z("MAX", out.max);
         z("SUM", out.sum);
         z("SUM_SQ", out.sumSq);
-        if (this.#wanted(zPath("NAN_COUNT"))) compareInt64(this.#diffs, zPath("NAN_COUNT"), zSlab, out.nanCount, this.#readInt64(zPath("NAN_COUNT"), zSlab, "z"));
+        if (this.#wanted(zPath("NAN_COUNT"))) {
+          const found = this.#readInt64(zPath("NAN_COUNT"), zSlab, "z");
+          this.#compare(() => compareInt64(this.#diffs, zPath("NAN_COUNT"), zSlab, out.nanCount, found));
+        }
         if (this.#wanted(swizzledPath)) {
           const slab: Slab = { start: trim([s, w.x, w.y, 0], naxis), count: trim([1, w.width, w.height, depth], naxis) };
-          compareBits(this.#diffs, swizzledPath, slab, out.swizzled, this.#readFloat32(swizzledPath, slab, "swizzled"));
+          const found = this.#readFloat32(swizzledPath, slab, "swizzled");
+          this.#compare(() => compareBits(this.#diffs, swizzledPath, slab, out.swizzled, found));
         }
-        this.#progress(1);
+        this.#progress("tiles", this.#windowBytes(w));
       };
       const pipeline = new OrderedPipeline<{ index: number; share: Float64Array }>(slots, finish);
       try {
@@ -350,7 +406,7 @@ class ContentCheck {
           const w = windows[i]!;
           const slot = i % slots;
           const values = new Float32Array(inputs[slot]!, 0, depth * w.width * w.height);
-          this.#reader.readInto("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), values);
+          this.#options.timer.timeSync("read", () => this.#reader.readInto("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), values));
           this.bytesRead += values.byteLength;
           const work = this.#pool.runWindow(
             {

@@ -7,7 +7,7 @@ export function okLine(report: VerifyReport, file = report.file): string {
   const parts: string[] = [];
   if (report.shape !== undefined) parts.push(describeShape(report.shape));
   parts.push(checkedText(report));
-  parts.push(`${megabytes(report.bytesChecked)} MB checked in ${report.seconds.toFixed(2)} s, ${rate(report)} MB/s`);
+  parts.push(`${megabytes(report.bytesChecked)} MB checked in ${report.seconds.total.toFixed(2)} s, ${rate(report)} MB/s`);
   return `OK: ${file} (${parts.join(", ")})`;
 }
 
@@ -16,8 +16,13 @@ export function problemLines(report: VerifyReport, file = report.file): string[]
   const n = report.problems.length;
   return [
     ...report.problems.map((p) => `Error: ${p}`),
-    `Error: ${file} failed verification: ${n} problem${n === 1 ? "" : "s"} (${checkedText(report)}, ${megabytes(report.bytesChecked)} MB checked in ${report.seconds.toFixed(2)} s)`,
+    `Error: ${file} failed verification: ${n} problem${n === 1 ? "" : "s"} (${checkedText(report)}, ${megabytes(report.bytesChecked)} MB checked in ${report.seconds.total.toFixed(2)} s)`,
   ];
+}
+
+/** One `Warning: …` line per warning (what CARTA shows differently, the conversion not at fault). */
+export function warningLines(report: VerifyReport): string[] {
+  return report.warnings.map((w) => `Warning: ${w}`);
 }
 
 /** `Provenance: NAME = value` lines, or one line saying there is none. */
@@ -44,5 +49,5 @@ function megabytes(bytes: number): string {
 }
 
 function rate(report: VerifyReport): string {
-  return report.seconds > 0 ? (report.bytesChecked / 1e6 / report.seconds).toFixed(0) : "-";
+  return report.seconds.total > 0 ? (report.bytesChecked / 1e6 / report.seconds.total).toFixed(0) : "-";
 }

@@ -147,7 +147,7 @@ function imageShape(reader: Hdf5Reader, attributes: readonly AttributeInfo[], pr
 function checkDataset(reader: Hdf5Reader, want: DatasetLayout, problems: string[]): boolean {
   const kind = reader.kind(want.path);
   if (kind === null) {
-    problems.push(`dataset ${want.path} is missing`);
+    problems.push(`dataset ${want.path} is missing${cartaUse(want.path)}`);
     return false;
   }
   if (kind !== "dataset") {
@@ -174,6 +174,13 @@ function checkDataset(reader: Hdf5Reader, want: DatasetLayout, problems: string[
   }
   if (info.filters.length > 0) problems.push(`dataset ${want.path} has filters (${info.filters.join(", ")}); the schema has none`);
   return ok;
+}
+
+/** What CARTA does without a dataset that it looks for at this path (carta-backend Hdf5Loader.cc). */
+function cartaUse(path: string): string {
+  if (path.startsWith("0/MipMaps/DATA/DATA_XY_")) return " (CARTA reads downsampled tiles from there, else computes them from DATA: slowly)";
+  if (path.startsWith("0/SwizzledData/")) return " (CARTA reads spectral profiles from there, else from DATA: slowly)";
+  return "";
 }
 
 function describeType(info: DatasetInfo): string {

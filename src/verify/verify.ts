@@ -2,9 +2,14 @@
  * `verifyFile`: is this IDIA file what the schema says, and what its FITS file converts to?
  *
  * - Always: the structure (src/verify/structure.ts): group 0's attributes, every dataset with
- *   its shape, type and storage, the PermutedData link, nothing extra, the provenance.
+ *   its shape, type and storage, the PermutedData link, nothing extra, the provenance and its
+ *   recorded options (src/verify/options-check.ts); and what CARTA derives from the file
+ *   (src/verify/carta-view.ts): the header it rebuilds, its spectral and Stokes axes, the
+ *   shapes it then expects, the beam.
  * - With the FITS file: its size and SHA-256 against the recorded INPUT_SIZE and INPUT_SHA256
- *   (the hash is computed while the planes stream through, not in a pass of its own), then
+ *   (the hash is computed while the planes stream through, not in a pass of its own); group 0's
+ *   attributes (name, type, value, order) and the root's header-derived and SOURCE_* attributes
+ *   against what the converter derives from the FITS header (src/verify/header-check.ts); then
  *   DATA against its planes bit for bit, and every statistic, histogram, mipmap, the Z
  *   statistics and the swizzled data recomputed and compared (src/verify/content.ts).
  * - Without it: the same recomputation from DATA itself — the file is consistent with its own
@@ -13,6 +18,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { Timer } from "../engine/job.js";
+import type { ProgressCallback, Stage } from "../engine/progress.js";
 import type { Provenance } from "../engine/provenance.js";
 import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
@@ -20,8 +27,11 @@ import type { HduSelector } from "../fits/hdu.js";
 import type { FileDigest } from "../fits/source.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
 import type { Shape4 } from "../schema/layout.js";
+import { checkCartaView } from "./carta-view.js";
 import { checkContent } from "./content.js";
 import { Differences, type Difference } from "./differences.js";
+import { checkHeaderAgainstFits } from "./header-check.js";
+import { conversionOptionsProblems } from "./options-check.js";
 import { checkStructure } from "./structure.js";
 
 export interface VerifyOptions {
@@ -45,8 +55,14 @@ export interface VerifyOptions {
   batchBytes?: number;
   /** Bytes of the windows through every channel in flight together, for the Z statistics and swizzled data (default 128 MiB). */
   windowBytes?: number;
-  /** Called as the comparison advances, with the fraction done (0..1). */
-  onProgress?: (fraction: number) => void;
+  /**
+   * Called as the check advances, with the same Progress as a conversion's: stage ("open": the
+   * structure and header; "planes": DATA against the FITS planes, XY histograms and mipmaps;
+   * "tiles": windows through every channel for the Z statistics, the swizzled data and the XYZ
+   * histograms; "finish": the rest of the FITS file hashed), the fraction of the whole, bytes
+   * read (HDF5 and FITS files) of those the comparison reads, seconds elapsed.
+   */
+  onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
@@ -66,6 +82,11 @@ export interface VerifyReport {
   readonly differences: readonly Difference[];
   /** Things not checked and why (no provenance recorded, structure only, …). */
   readonly notes: readonly string[];
+  /**
+   * What CARTA shows differently from what a user may expect, without the conversion being at
+   * fault (e.g. a per-beam BUNIT without a beam, as in the FITS file itself), one line each.
+   */
+  readonly warnings: readonly string[];
   readonly provenance?: Provenance;
   /** The image's shape as the file describes it (undefined when it cannot be told). */
   readonly shape?: Shape4;
@@ -73,8 +94,12 @@ export interface VerifyReport {
   readonly checked: "structure" | "internal" | "fits";
   /** The FITS file's SHA-256 against the recorded one (undefined without a FITS file). */
   readonly sha256?: "match" | "mismatch" | "not recorded";
-  /** Seconds spent checking (from the HDF5 file's opening, the HDF5 runtime loaded). */
-  readonly seconds: number;
+  /**
+   * Seconds spent checking, as ConvertReport's: total (from the HDF5 file's opening, the HDF5
+   * runtime loaded), reading (HDF5 and FITS, the final hash included), comparing on the main
+   * thread, and writing (always 0: verify writes nothing).
+   */
+  readonly seconds: { total: number; read: number; compute: number; write: number };
   /** Bytes read and checked: of the HDF5 file's datasets, plus the FITS file's. */
   readonly bytesChecked: number;
 }
@@ -99,6 +124,10 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
   const reader = await openReader(hdf5Path);
   // Timed from here: loading the HDF5 runtime (the first time) is not part of the check.
   const started = performance.now();
+  const timer = new Timer();
+  const report = (stage: Stage, fraction: number, bytesProcessed: number, bytesTotal: number): void =>
+    options.onProgress?.({ stage, fraction, bytesProcessed, bytesTotal, elapsed: (performance.now() - started) / 1000 });
+  report("open", 0, 0, 0);
   let image: FitsImage | undefined;
   try {
     const structure = checkStructure(reader);
@@ -106,7 +135,9 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     const first: string[] = []; // the FITS file not being the one converted
     const problems = [...structure.problems];
     const notes: string[] = [];
+    const warnings: string[] = [];
     let bytesChecked = 0;
+    let bytesTotal = 0;
     let sizeDiffers = false;
     let checked: VerifyReport["checked"] = options.structureOnly || layout === undefined ? "structure" : "internal";
 
@@ -129,6 +160,24 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       }
     }
 
+    // The header: against the FITS file's (with it), and as CARTA reads it (always).
+    const hasGroup0 = reader.kind("0") === "group";
+    const group0 = hasGroup0 ? reader.attributes("0") : [];
+    let sourceHasBeam: boolean | undefined;
+    if (image !== undefined && hasGroup0) {
+      const header = checkHeaderAgainstFits(image, group0, reader.attributes("/"));
+      problems.push(...header.problems);
+      notes.push(...header.notes);
+      sourceHasBeam = header.sourceHasBeam;
+    }
+    if (provenance !== undefined) problems.push(...conversionOptionsProblems(provenance));
+    if (hasGroup0) {
+      const shapeOf = (path: string): readonly number[] | undefined => (reader.kind(path) === "dataset" ? reader.datasetInfo(path).shape : undefined);
+      const carta = checkCartaView(group0, layout, shapeOf, structure.usable, { sourceHasBeam });
+      problems.push(...carta.problems);
+      warnings.push(...carta.warnings);
+    }
+
     if (checked !== "structure" && layout !== undefined) {
       if (!structure.usable.has(layout.data.path)) {
         notes.push("0/DATA cannot be read as the schema's DATA: values not compared");
@@ -140,7 +189,11 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
           batchBytes: options.batchBytes ?? 32 * MiB,
           windowBytes: options.windowBytes ?? 128 * MiB,
           signal: options.signal,
-          onProgress: options.onProgress,
+          timer,
+          onProgress: (p) => {
+            bytesTotal = p.bytesTotal;
+            report(p.stage, p.fraction, p.bytesRead, p.bytesTotal);
+          },
         });
       }
     } else if (options.structureOnly) {
@@ -150,7 +203,8 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     let sha256: VerifyReport["sha256"];
     if (image !== undefined) {
       // Everything the comparison read was hashed as it streamed: only the rest is read now.
-      const digest: FileDigest = await image.fileDigest();
+      report("finish", 1, bytesChecked, Math.max(bytesTotal, bytesChecked));
+      const digest: FileDigest = await timer.time("read", () => image!.fileDigest());
       bytesChecked += digest.bytes;
       const recorded = provenance?.inputSha256;
       if (recorded === undefined) {
@@ -165,6 +219,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     }
     if (provenance === undefined) notes.push("the file records no provenance (root attributes FITS2IDIA_*, INPUT_*, CONVERSION_*)");
 
+    report("finish", 1, bytesChecked, bytesChecked);
     const all = [...first, ...problems, ...diffs.lines()];
     return {
       ok: all.length === 0,
@@ -173,11 +228,12 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       problems: all,
       differences: diffs.list,
       notes,
+      warnings,
       ...(provenance !== undefined ? { provenance } : {}),
       ...(layout !== undefined ? { shape: layout.shape } : {}),
       checked,
       ...(sha256 !== undefined ? { sha256 } : {}),
-      seconds: (performance.now() - started) / 1000,
+      seconds: { total: (performance.now() - started) / 1000, read: timer.read, compute: timer.compute, write: 0 },
       bytesChecked,
     };
   } finally {

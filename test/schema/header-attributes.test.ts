@@ -103,6 +103,20 @@ describe("header attributes (pure)", () => {
     expect(warnings.join()).toContain("LONGKEY");
   });
 
+  it("a long HIERARCH name leaves less room: the shortened string still fits CARTA's 80-column card", () => {
+    const long = "z".repeat(120);
+    const { group0, root } = attrsOf([
+      ...primaryCards(-32, [4, 3, 2]),
+      card(`HIERARCH ESO OBS NAME = '${long.slice(0, 52)}&'`),
+      card(`CONTINUE  '${long.slice(52)}'`),
+    ]);
+    const name = "HIERARCH ESO OBS NAME";
+    const value = (group0.find(([n]) => n === name)![1] as { value: string }).value;
+    expect(value).toBe(long.slice(0, 80 - name.length - 4));
+    expect(`${name}= '${value}'`).toHaveLength(80);
+    expect(root.find(([n]) => n === `LONGSTRN.${name}`)![1]).toEqual({ type: "string", value: long });
+  });
+
   it("doubles quotes so CARTA's card stays valid, never splitting a doubled quote", () => {
     expect(fitStringToCard("O'Brien")).toBe("O''Brien");
     const value = "a".repeat(MAX_CARD_STRING - 1) + "'b";

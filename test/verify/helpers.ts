@@ -8,6 +8,7 @@ import * as h5wasm from "h5wasm/node";
 import { openReader, type AttributeInfo } from "../../src/hdf5/reader.js";
 import { captured } from "../../src/hdf5/runtime.js";
 import { openWriter, type AttrValue, type DatasetSpec } from "../../src/hdf5/writer.js";
+import { card, valueCard } from "../helpers/fixtures.js";
 
 /** Overwrite one value of a dataset in place (a float32 given as its bits when `bits` is true). */
 export async function setValue(file: string, dataset: string, index: number[], value: number | bigint, bits = false): Promise<void> {
@@ -148,3 +149,20 @@ export async function addRawAttribute(file: string, object: string, name: string
     f.close();
   }
 }
+
+const str = (keyword: string, value: string): string => card(`${keyword.padEnd(8)}= '${value}'`);
+
+/** A header as a radio cube has it: celestial axes, a spectral axis (and Stokes), a beam, commentary. */
+export function wcsCards(naxis: 3 | 4, overrides: { bunit?: string; beam?: boolean } = {}): string[] {
+  const cards = [
+    str("CTYPE1", "RA---SIN"), valueCard("CRVAL1", "83.63"), valueCard("CDELT1", "-0.001"), valueCard("CRPIX1", "100"), str("CUNIT1", "deg"),
+    str("CTYPE2", "DEC--SIN"), valueCard("CRVAL2", "22.01"), valueCard("CDELT2", "0.001"), valueCard("CRPIX2", "75"), str("CUNIT2", "deg"),
+    str("CTYPE3", "FREQ"), valueCard("CRVAL3", "1.4E9"), valueCard("CDELT3", "1000000.0"), valueCard("CRPIX3", "1"),
+  ];
+  if (naxis === 4) cards.push(str("CTYPE4", "STOKES"), valueCard("CRVAL4", "1"), valueCard("CDELT4", "1"), valueCard("CRPIX4", "1"));
+  cards.push(str("BUNIT", overrides.bunit ?? "Jy/beam"));
+  if (overrides.beam !== false) cards.push(valueCard("BMAJ", "0.001"), valueCard("BMIN", "0.0008"), valueCard("BPA", "30.0"));
+  cards.push(str("OBJECT", "CRAB"), card("COMMENT a test cube"), card("HISTORY first step"), card("HISTORY second step"));
+  return cards;
+}
+
