@@ -16,6 +16,7 @@ import { verifyFile } from "../src/verify/verify.js";
 import { card, concat, dataBytes, headerBytes, makeCube, tempFolder, valueCard, type Bitpix, type Pattern } from "./helpers/fixtures.js";
 import { naiveExpected, type Cube } from "./helpers/naive.js";
 import { firstDifference, firstValueDifference, readDatasets } from "./helpers/read-hdf5.js";
+import { rebuild } from "./verify/helpers.js";
 
 const tmp = tempFolder();
 afterAll(() => tmp.cleanup());
@@ -333,5 +334,20 @@ describe("orders the schema cannot hold", () => {
     expect((error as FitsError).file).toBe(input);
     expect(existsSync(output)).toBe(false);
     expect(readdirSync(tmp.dir).filter((n) => n.startsWith(name) && n !== `${name}.fits`)).toEqual([]);
+  });
+});
+
+describe("verify: the recorded AXIS_PERMUTATION against the FITS file's axes", () => {
+  it("a file whose recorded permutation is not the FITS file's is reported", async () => {
+    const c = cases[0]!;
+    const f = fixture(c, 7);
+    const input = tmp.write("verify-axes.fits", f.bytes);
+    const good = tmp.file("verify-axes.hdf5");
+    await convert(input, good);
+    const edited = tmp.file("verify-axes-edited.hdf5");
+    await rebuild(good, edited, { attributes: (object, attrs) => (object === "/" ? attrs.filter(([n]) => n !== "AXIS_PERMUTATION") : attrs) });
+    const report = await verifyFile(edited, input);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toContain("the FITS file's axes give DATA the FITS axes 1 2 4 3, but the conversion recorded none (AXIS_PERMUTATION absent)");
   });
 });
