@@ -83,6 +83,8 @@ export function permuteAxisKeywords(attributes: readonly Attribute[], mapping: A
       result.push(attribute);
       continue;
     }
+    // A NAXISn beyond NAXIS describes no axis of the data (the added NAXISn = 1 below replaces it).
+    if (name.startsWith("NAXIS") && parsed.axes[0]! > mapping.naxis) continue;
     const renamed = parsed.axes.map((axis) => outputOf.get(axis));
     if (renamed.some((axis) => axis === undefined)) continue; // an axis dropped (degenerate)
     result.push([parsed.rename(renamed as number[]), value]);

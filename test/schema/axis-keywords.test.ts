@@ -98,6 +98,11 @@ describe("permuteAxisKeywords", () => {
       ["PC2_4", num(0.1)],
       ["WCSAXESA", int(2)],
     ]);
+    // A stray NAXIS4 beyond NAXIS = 3 whose axis the WCS describes: replaced, not duplicated.
+    const stray: Attribute[] = [["NAXIS", int(3)], ["NAXIS1", int(10)], ["NAXIS2", int(8)], ["NAXIS3", int(5)], ["NAXIS4", int(1)], ["CTYPE4", { type: "string", value: "STOKES" }]];
+    expect(permuteAxisKeywords(stray, { source: [0, 1, 2, 3], naxis: 3 })).toEqual([
+      ["NAXIS", int(3)], ["NAXIS1", int(10)], ["NAXIS2", int(8)], ["NAXIS3", int(5)], ["NAXIS4", int(1)], ["CTYPE4", { type: "string", value: "STOKES" }],
+    ]);
     const five: Attribute[] = [["NAXIS3", int(1)], ["NAXIS4", int(5)], ["NAXIS5", int(2)], ["CTYPE3", { type: "string", value: "X" }], ["PC3_4", num(1)], ["CRVAL5", num(1)], ["WCSAXES", int(5)]];
     expect(permuteAxisKeywords(five, { source: [0, 1, 3, 4], naxis: 5 })).toEqual([["NAXIS3", int(5)], ["NAXIS4", int(2)], ["CRVAL4", num(1)], ["WCSAXES", int(4)]]);
   });
