@@ -56,6 +56,7 @@ const cases: Case[] = [
   { name: "NAXIS 5: RA, DEC, STOKES, FREQ, a degenerate axis 5 dropped", size: [16, 9], axes: [{ length: 2, role: "w", ctype: "STOKES" }, { length: 4, role: "z", ctype: "FREQ" }, { length: 1, role: "none", ctype: "X" }], permutation: [1, 2, 4, 3], bitpix: -32, pattern: "nan-inf" },
   { name: "NAXIS 5: RA, DEC, degenerate X, FREQ, degenerate STOKES: X dropped", size: [16, 9], axes: [{ length: 1, role: "none", ctype: "X" }, { length: 4, role: "z", ctype: "FREQ" }, { length: 1, role: "w", ctype: "STOKES" }], permutation: [1, 2, 4, 5], bitpix: 16, pattern: "integers" },
   { name: "3-D RA, DEC, STOKES with WCSAXES = 4 and a degenerate FREQ axis 4", size: [13, 8], axes: [{ length: 3, role: "w", ctype: "STOKES" }], wcsOnly: [{ length: 1, role: "z", ctype: "FREQ" }], permutation: [1, 2, 4, 3], bitpix: -32, pattern: "random" },
+  { name: "2-D with a WCS that describes FREQ and STOKES axes 3 and 4 (no NAXIS3, NAXIS4)", size: [21, 14], axes: [], wcsOnly: [{ length: 1, role: "z", ctype: "FREQ" }, { length: 1, role: "w", ctype: "STOKES" }], permutation: [1, 2, 3, 4], bitpix: -32, pattern: "nan-inf" },
   { name: "RA, DEC, FREQ, STOKES: already in order", size: [18, 7], axes: [{ length: 3, role: "z", ctype: "FREQ" }, { length: 2, role: "w", ctype: "STOKES" }], permutation: [1, 2, 3, 4], bitpix: -32, pattern: "nan-inf" },
   { name: "520x513: chunked DATA, STOKES before FREQ", size: [520, 513], axes: [{ length: 2, role: "w", ctype: "STOKES" }, { length: 3, role: "z", ctype: "FREQ" }], permutation: [1, 2, 4, 3], bitpix: -32, pattern: "nan-inf" },
 ];
@@ -216,7 +217,7 @@ function fitsValue(text: string): string {
 describe.each(cases)("$name", (c) => {
   const f = fixture(c, c.size[0] * 31 + c.axes.length);
   const input = tmp.write(`${c.name.replace(/[^A-Za-z0-9]+/g, "-")}.fits`, f.bytes);
-  const identity = c.permutation.every((fits, k) => fits === k + 1) && c.axes.length + 2 <= 4;
+  const identity = c.permutation.every((fits, k) => fits === k + 1) && c.axes.length + 2 <= 4 && c.wcsOnly === undefined;
 
   it("fast and slow mode write the same file: the cube in the schema's order, as the naive reference computes it", async () => {
     const fastPath = input.replace(/\.fits$/, ".fast.hdf5");
