@@ -5,6 +5,7 @@
  */
 import type { FitsImage } from "../fits/image.js";
 import type { Hdf5Writer } from "../hdf5/writer.js";
+import { axisPlanWarnings } from "../schema/axes.js";
 import { headerAttributes, type HeaderAttributes } from "../schema/header-attributes.js";
 import type { Layout } from "../schema/layout.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
@@ -21,12 +22,13 @@ import { windowOutputViews } from "./unit-tasks.js";
  * provenance. One derivation for the converter and for `verify`, which compares a file with it.
  */
 export function structureAttributes(image: FitsImage): HeaderAttributes {
-  return headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION });
+  return headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION }, image.axes);
 }
 
 /** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
 export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void): void {
   const attributes = structureAttributes(image);
+  axisPlanWarnings(image.axes, { compressed: image.compressed }).forEach(warn);
   attributes.warnings.forEach(warn);
   for (const group of layout.groups) writer.createGroup(group, group === "0");
   writer.setAttributes("0", attributes.group0);

@@ -15,6 +15,7 @@ import type { FileDigest } from "../fits/source.js";
 import type { AttributeInfo } from "../hdf5/reader.js";
 import { hdf5Versions } from "../hdf5/versions.js";
 import type { AttrValue } from "../hdf5/writer.js";
+import { describePermutation } from "../schema/axes.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 import type { ConvertOptions } from "./convert.js";
 import type { ConversionPlan } from "./plan.js";
@@ -41,6 +42,11 @@ export interface ProvenanceFacts {
   readonly end: Date;
   /** The source's storage: BITPIX, and BSCALE, BZERO, BLANK when its header has them. */
   readonly source: { readonly bitpix: number; readonly bscale?: number; readonly bzero?: number; readonly blank?: bigint };
+  /**
+   * When the schema's axes are not the FITS axes in order: for each axis of DATA (FITS order),
+   * the FITS axis it is, e.g. "1 2 4 3" (0: a degenerate axis added). See src/schema/axes.ts.
+   */
+  readonly axisPermutation?: string;
 }
 
 /** The root attributes written, in this order (the SOURCE_B* ones only when present). */
@@ -61,11 +67,12 @@ export const PROVENANCE_ATTRIBUTES = [
   "SOURCE_BSCALE",
   "SOURCE_BZERO",
   "SOURCE_BLANK",
+  "AXIS_PERMUTATION",
 ] as const;
 
 export type ProvenanceAttribute = (typeof PROVENANCE_ATTRIBUTES)[number];
 
-const OPTIONAL: ReadonlySet<ProvenanceAttribute> = new Set(["SOURCE_BSCALE", "SOURCE_BZERO", "SOURCE_BLANK"]);
+const OPTIONAL: ReadonlySet<ProvenanceAttribute> = new Set(["SOURCE_BSCALE", "SOURCE_BZERO", "SOURCE_BLANK", "AXIS_PERMUTATION"]);
 
 type Kind = "string" | "int" | "float";
 const KIND: Record<ProvenanceAttribute, Kind> = {
@@ -85,6 +92,7 @@ const KIND: Record<ProvenanceAttribute, Kind> = {
   SOURCE_BSCALE: "float",
   SOURCE_BZERO: "float",
   SOURCE_BLANK: "int",
+  AXIS_PERMUTATION: "string",
 };
 
 /** The provenance as root attributes, typed for the writer, in {@link PROVENANCE_ATTRIBUTES} order. */
@@ -110,6 +118,7 @@ export function provenanceAttributes(facts: ProvenanceFacts): Array<[string, Att
   if (source.bscale !== undefined) attrs.push(["SOURCE_BSCALE", { type: "float", value: source.bscale }]);
   if (source.bzero !== undefined) attrs.push(["SOURCE_BZERO", { type: "float", value: source.bzero }]);
   if (source.blank !== undefined) attrs.push(["SOURCE_BLANK", int(source.blank)]);
+  if (facts.axisPermutation !== undefined) attrs.push(["AXIS_PERMUTATION", str(facts.axisPermutation)]);
   return attrs;
 }
 
@@ -147,6 +156,7 @@ export function provenanceOf(run: {
       ...(header.has("BZERO") ? { bzero: image.info.bzero } : {}),
       ...(image.info.blank !== undefined ? { blank: image.info.blank } : {}),
     },
+    ...(image.axes.identity ? {} : { axisPermutation: describePermutation(image.axes) }),
   };
   const warnings: string[] = [];
   if (digest.bytes !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
@@ -204,6 +214,8 @@ export interface Provenance {
   readonly sourceBscale?: number;
   readonly sourceBzero?: number;
   readonly sourceBlank?: bigint;
+  /** AXIS_PERMUTATION: each DATA axis's FITS axis, e.g. "1 2 4 3" (absent: the file's order). */
+  readonly axisPermutation?: string;
   /** Every provenance attribute present, by name, as text (for printing). */
   readonly text: ReadonlyArray<readonly [name: ProvenanceAttribute, value: string]>;
 }
@@ -278,6 +290,7 @@ export function readProvenance(attributes: readonly AttributeInfo[]): { provenan
     sourceBscale: n("SOURCE_BSCALE"),
     sourceBzero: n("SOURCE_BZERO"),
     sourceBlank: typeof blank === "bigint" ? blank : undefined,
+    axisPermutation: s("AXIS_PERMUTATION"),
     text,
   };
   return { provenance, problems };

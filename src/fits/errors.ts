@@ -11,6 +11,7 @@ export type FitsErrorCode =
   | "BAD_KEYWORD"
   | "BAD_CARD"
   | "UNSUPPORTED_NAXIS"
+  | "UNSUPPORTED_AXES"
   | "UNSUPPORTED_BITPIX"
   | "HDU_NOT_FOUND"
   | "NO_IMAGE"

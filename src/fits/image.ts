@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { decodeToFloat32, type Scaling } from "../kernels/byte-order.js";
+import { filePlaneOf, headerAxes, planAxes, planShape, type AxisPlan } from "../schema/axes.js";
 import { Checksum, compareChecksums, type ChecksumResult } from "./checksum.js";
 import { FitsError, truncatedData } from "./errors.js";
 import type { FitsHeader } from "./header.js";
@@ -49,6 +50,12 @@ export class FitsImage {
   readonly path: string;
   readonly hdu: Hdu;
   readonly shape: ImageShape;
+  /**
+   * Which FITS axes the shape's axes are (found from CTYPE; see src/schema/axes.ts). Planes are
+   * numbered in the shape's order: when it differs from the file's, each plane is read from its
+   * own place in the file.
+   */
+  readonly axes: AxisPlan;
   readonly scaling: Scaling;
   readonly #source: ByteSource;
   readonly #bytesPerValue: number;
@@ -57,12 +64,16 @@ export class FitsImage {
   #queue: Promise<unknown> = Promise.resolve();
   /** The sum of the data unit's bytes 0..length-1, read so far in order (FITS checksum); undefined: not kept. */
   #dataSum: Checksum | undefined;
+  /** The file's plane index of a plane of the shape; undefined: the same. */
+  readonly #filePlane: ((p: number) => number) | undefined;
 
-  private constructor(source: ByteSource, hdu: Hdu, shape: ImageShape, checksum: boolean) {
+  private constructor(source: ByteSource, hdu: Hdu, axes: { shape: ImageShape; plan: AxisPlan }, checksum: boolean) {
     this.path = source.path;
     this.#source = source;
     this.hdu = hdu;
-    this.shape = shape;
+    this.shape = axes.shape;
+    this.axes = axes.plan;
+    this.#filePlane = filePlaneOf(axes.plan);
     this.#bytesPerValue = Math.abs(hdu.info.bitpix) / 8;
     this.scaling = { bscale: hdu.info.bscale, bzero: hdu.info.bzero, blank: hdu.info.blank };
     if (checksum && this.hasChecksums) this.#dataSum = new Checksum();
@@ -90,12 +101,12 @@ export class FitsImage {
     const source = await openSource(path, { hash: options.hash });
     try {
       const hdu = await selectImageHdu(source, selector);
-      const shape = imageShape(hdu.info, path);
+      const axes = imageAxes(hdu.info, path, hdu.header);
       const end = hdu.dataStart + hdu.info.dataBytes;
       if (source.size !== undefined && end > source.size) {
         throw truncatedData(hdu.info.dataBytes, Math.max(0, source.size - hdu.dataStart), path);
       }
-      return new FitsImage(source, hdu, shape, options.checksum ?? true);
+      return new FitsImage(source, hdu, axes, options.checksum ?? true);
     } catch (error) {
       await source.close();
       if (error instanceof FitsError) error.withFile(path);
@@ -190,7 +201,16 @@ export class FitsImage {
     const total = count * this.planeSize;
     const target = out ?? new Float32Array(total);
     if (target.length - outOffset < total) throw new RangeError("readPlanes: output array too small");
-    await this.#serial(() => this.#readValues(first * this.planeSize, total, target, outOffset));
+    const filePlane = this.#filePlane;
+    if (filePlane === undefined) {
+      await this.#serial(() => this.#readValues(first * this.planeSize, total, target, outOffset));
+    } else {
+      await this.#serial(async () => {
+        for (let i = 0; i < count; i++) {
+          await this.#readValues(filePlane(first + i) * this.planeSize, this.planeSize, target, outOffset + i * this.planeSize);
+        }
+      });
+    }
     return target;
   }
 
@@ -203,7 +223,15 @@ export class FitsImage {
     const length = count * this.planeBytes;
     if (into.length < length) throw new RangeError("readRawPlanes: output array too small");
     const target = into.subarray(0, length);
-    await this.#serial(() => this.#readExact(first * this.planeBytes, length, target));
+    const filePlane = this.#filePlane;
+    if (filePlane === undefined) {
+      await this.#serial(() => this.#readExact(first * this.planeBytes, length, target));
+    } else {
+      const bytes = this.planeBytes;
+      await this.#serial(async () => {
+        for (let i = 0; i < count; i++) await this.#readExact(filePlane(first + i) * bytes, bytes, target.subarray(i * bytes, (i + 1) * bytes));
+      });
+    }
     return target;
   }
 
@@ -245,7 +273,7 @@ export class FitsImage {
     if (w === width) {
       // Whole rows: one contiguous run per plane.
       for (let p = 0; p < planeCount; p++) {
-        await this.#readValues((firstPlane + p) * this.planeSize + y * width, w * h, target, p * w * h);
+        await this.#readValues(this.#fileIndex(firstPlane + p) * this.planeSize + y * width, w * h, target, p * w * h);
       }
       return;
     }
@@ -260,7 +288,7 @@ export class FitsImage {
         const rows = Math.min(rowsPerBand, h - r0);
         const bandBytes = ((rows - 1) * width + w) * bpv;
         const band = this.#scratchOf(bandBytes);
-        const start = ((firstPlane + p) * this.planeSize + (y + r0) * width + x) * bpv;
+        const start = (this.#fileIndex(firstPlane + p) * this.planeSize + (y + r0) * width + x) * bpv;
         await this.#readExact(start, bandBytes, band);
         for (let row = 0; row < rows; row++) {
           const from = row * rowBytes;
@@ -291,6 +319,11 @@ export class FitsImage {
     const run = this.#queue.then(task, task);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The file's index of plane `p` of the shape. */
+  #fileIndex(p: number): number {
+    return this.#filePlane === undefined ? p : this.#filePlane(p);
   }
 
   #checkPlanes(first: number, count: number): void {
@@ -335,31 +368,30 @@ export class FitsImage {
   }
 }
 
-/** The schema's shape of an image HDU, or a clear refusal. */
-export function imageShape(info: HduInfo, path?: string): ImageShape {
+/**
+ * The schema's shape of an image HDU, or a clear refusal. Without the header, the axes are taken
+ * in the file's order (as the reference does); with it, from CTYPE (see imageAxes).
+ */
+export function imageShape(info: HduInfo, path?: string, header?: FitsHeader): ImageShape {
+  return imageAxes(info, path, header).shape;
+}
+
+/**
+ * The schema's shape of an image HDU and which FITS axes it is made of: the spectral axis (or
+ * the other axis CARTA takes as depth) becomes axis 3 and Stokes axis 4, found from the header's
+ * CTYPEs as CARTA finds them (src/schema/axes.ts). An order the schema cannot hold is refused.
+ */
+export function imageAxes(info: HduInfo, path?: string, header?: FitsHeader): { shape: ImageShape; plan: AxisPlan } {
   const axes = info.axes;
   const n = axes.length;
   if (n < 2) {
     throw new FitsError("UNSUPPORTED_NAXIS", `NAXIS = ${n} is not supported: an image needs 2 to 4 axes`, path);
   }
-  if (n > 4) {
-    const extra = axes.slice(4).findIndex((length) => length !== 1);
-    if (extra >= 0) {
-      throw new FitsError(
-        "UNSUPPORTED_NAXIS",
-        `NAXIS = ${n} is not supported: axes beyond the fourth must have length 1, but NAXIS${extra + 5} = ${axes[extra + 4]}`,
-        path,
-      );
-    }
+  const result = planAxes(header !== undefined ? headerAxes(header, axes) : { lengths: axes, wcsAxes: n, ctypes: [] });
+  if ("refused" in result) {
+    throw new FitsError(result.reason === "naxis" ? "UNSUPPORTED_NAXIS" : "UNSUPPORTED_AXES", result.refused, path);
   }
   const zero = axes.findIndex((length) => length === 0);
   if (zero >= 0) throw new FitsError("NO_IMAGE", `the image has no pixels (NAXIS${zero + 1} = 0)`, path);
-  const naxis = Math.min(n, 4) as 2 | 3 | 4;
-  return {
-    naxis,
-    width: axes[0]!,
-    height: axes[1]!,
-    depth: naxis >= 3 ? axes[2]! : 1,
-    stokes: naxis === 4 ? axes[3]! : 1,
-  };
+  return { shape: planShape(result.plan), plan: result.plan };
 }

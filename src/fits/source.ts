@@ -115,6 +115,7 @@ class RunningHash {
   /** Length of the prefix of the file hashed so far. */
   #hashed = 0;
   #readForHash = 0;
+  #buffer: Uint8Array | undefined;
   #result: Promise<FileDigest> | undefined;
 
   /** `enabled` false: reads feed nothing, and finish() reads the whole file. */
@@ -141,10 +142,12 @@ class RunningHash {
 
   /** Read and hash the bytes from the hashed position up to `until` (undefined: the end of the file). */
   async fill(readAt: ReadAt, until?: number): Promise<void> {
-    let buffer: Uint8Array | undefined;
+    // One buffer for every fill: reads out of the file's order (planes of a reordered cube) jump
+    // forward often, and each jump fills the hash up to the read.
+    let buffer = this.#buffer;
     while (until === undefined || this.#hashed < until) {
       const want = until === undefined ? HASH_CHUNK : Math.min(HASH_CHUNK, until - this.#hashed);
-      if (buffer === undefined || buffer.length < want) buffer = new Uint8Array(want);
+      if (buffer === undefined || buffer.length < want) buffer = this.#buffer = new Uint8Array(Math.max(want, Math.min(HASH_CHUNK, 1 << 20)));
       const got = await readAt(this.#hashed, buffer.subarray(0, want));
       if (got === 0) return;
       this.#hash.update(buffer.subarray(0, got));

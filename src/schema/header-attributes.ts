@@ -5,6 +5,7 @@
  */
 import type { Card } from "../fits/card.js";
 import type { FitsHeader } from "../fits/header.js";
+import { permuteAxisKeywords, type AxisMapping } from "./axis-keywords.js";
 import { SCHEMA_VERSION, type Shape4 } from "./layout.js";
 
 export type AttributeValue =
@@ -42,6 +43,8 @@ export function headerAttributes(
   header: FitsHeader,
   shape: Shape4,
   converter: { name: string; version: string },
+  /** Which FITS axes the shape's axes are (src/schema/axes.ts): axis keywords are renamed to match. */
+  axes?: AxisMapping,
 ): HeaderAttributes {
   const group0: Attribute[] = [
     ["SCHEMA_VERSION", { type: "string", value: SCHEMA_VERSION }],
@@ -77,7 +80,7 @@ export function headerAttributes(
       add(name, { type: "int", value: BigInt(shape.naxis) });
       continue;
     }
-    if (axis !== null && Number(axis[1]) > shape.naxis) continue; // degenerate axes dropped
+    if (axes === undefined && axis !== null && Number(axis[1]) > shape.naxis) continue; // degenerate axes dropped
     const typed = typedValue(card, warnings);
     if (typed.type === "string") {
       const fitted = fitStringToCard(typed.value, cardStringRoom(name));
@@ -95,7 +98,7 @@ export function headerAttributes(
   const history = header.history();
   if (comments.length > 0) root.push(["COMMENT", { type: "strings", value: comments }]);
   if (history.length > 0) root.push(["HISTORY", { type: "strings", value: history }]);
-  return { group0, root, warnings };
+  return { group0: axes === undefined ? group0 : permuteAxisKeywords(group0, axes), root, warnings };
 }
 
 /**

@@ -21,7 +21,7 @@ import { parseCard } from "../fits/card.js";
 import { FitsError } from "../fits/errors.js";
 import type { Layout } from "../schema/layout.js";
 import { attributeValueOf } from "./attribute-values.js";
-import { axisKind } from "./axis-types.js";
+import { axisKind } from "../schema/axes.js";
 import { cartaCard } from "./carta-cards.js";
 
 export interface CartaViewOptions {

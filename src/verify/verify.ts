@@ -23,6 +23,7 @@ import type { ProgressCallback, Stage } from "../engine/progress.js";
 import type { Provenance } from "../engine/provenance.js";
 import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
+import { describePermutation } from "../schema/axes.js";
 import type { HduSelector } from "../fits/hdu.js";
 import type { FileDigest } from "../fits/source.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
@@ -151,6 +152,14 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       }
       if (provenance?.inputHdu !== undefined && image.hdu.index !== provenance.inputHdu) {
         first.push(`the FITS file's HDU ${image.hdu.index} is not the one converted (HDU ${provenance.inputHdu})`);
+      }
+      // The FITS file's axes (from its CTYPEs) against the order the conversion recorded.
+      const axes = image.axes.identity ? undefined : describePermutation(image.axes);
+      if (provenance !== undefined && provenance.axisPermutation !== axes) {
+        problems.push(
+          `the FITS file's axes give DATA the FITS axes ${axes ?? "in order"}, but the conversion recorded ` +
+            (provenance.axisPermutation === undefined ? "none (AXIS_PERMUTATION absent)" : `AXIS_PERMUTATION = '${provenance.axisPermutation}'`),
+        );
       }
       if (layout !== undefined && !sameShape(image.shape, layout.shape)) {
         problems.push(`the FITS image is ${describeShape(image.shape)}, the file holds ${describeShape(layout.shape)}: values not compared`);

@@ -62,6 +62,7 @@ const cases: Case[] = [
   { name: "naxis0-hdu0.fits", bytes: headerBytes(primaryCards(-32, [])), args: ["--hdu", "0"], problem: /^HDU 0 holds no data \(NAXIS = 0\)$/ },
   { name: "naxis1.fits", bytes: concat([headerBytes(primaryCards(-32, [100])), data(400)]), problem: /^NAXIS = 1 is not supported: an image needs 2 to 4 axes$/ },
   { name: "naxis5.fits", bytes: concat([headerBytes(primaryCards(-32, [4, 4, 2, 1, 3])), data(384)]), problem: /^NAXIS = 5 is not supported: axes beyond the fourth must have length 1, but NAXIS5 = 3$/ },
+  { name: "stokes-axis-1.fits", bytes: concat([headerBytes(primaryCards(-32, [2, 10, 3], [card("CTYPE1  = 'STOKES  '"), card("CTYPE3  = 'FREQ    '")])), data(240)]), problem: /^the Stokes axis is axis 1 \(CTYPE1 = 'STOKES'\): the schema's image planes are FITS axes 1 and 2, so Stokes must come after them$/ },
   { name: "naxis1000.fits", bytes: headerBytes(rawCards([["SIMPLE", "T"], ["BITPIX", "-32"], ["NAXIS", "1000"]])), problem: /^malformed mandatory keyword NAXIS: value 1000 is more than 999$/ },
   { name: "naxis-negative.fits", bytes: headerBytes(rawCards([["SIMPLE", "T"], ["BITPIX", "-32"], ["NAXIS", "-2"]])), problem: /^malformed mandatory keyword NAXIS: value -2 is negative$/ },
   { name: "bitpix-16.fits", bytes: concat([headerBytes(primaryCards(-16 as never, [10, 10])), data(200)]), problem: /^BITPIX = -16 is not a valid FITS BITPIX \(8, 16, 32, 64, -32 or -64\)$/ },

@@ -14,7 +14,6 @@ import type { Progress } from "../../src/engine/progress.js";
 import type { AttrValue } from "../../src/hdf5/writer.js";
 import { verifyFile } from "../../src/verify/index.js";
 import { orderProblems } from "../../src/verify/attribute-values.js";
-import { axisKind } from "../../src/verify/axis-types.js";
 import { formatG13 } from "../../src/verify/carta-cards.js";
 import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 import { rebuild, wcsCards, type RebuildEdits } from "./helpers.js";
@@ -249,28 +248,18 @@ describe("pieces", () => {
     for (const [x, text] of cases) expect(formatG13(x), String(x)).toBe(text);
   });
 
-  it("order: one line per attribute moved, whatever the distance; long headers stay cheap", () => {
+  it("order: one line per attribute moved, whatever the distance", () => {
     const names = Array.from({ length: 40 }, (_, i) => `K${i}`);
     const moved = [...names.slice(0, 2), ...names.slice(3), names[2]!];
     expect(orderProblems(names, moved, "0 attribute")).toEqual(["0 attribute K2 is out of order: attribute 40, expected 3 (after K1; CARTA reads the header in creation order)"]);
     expect(orderProblems(names, names, "0 attribute")).toEqual([]);
-    // 5000 attributes, two swapped far apart: two lines (each stands out of the order), quickly.
+    // 5000 attributes, two swapped far apart: two lines (each stands out of the order).
     const many = Array.from({ length: 5000 }, (_, i) => `K${i}`);
     const swapped = [...many];
     [swapped[1], swapped[4998]] = [swapped[4998]!, swapped[1]!];
-    const started = performance.now();
     const lines = orderProblems(many, swapped, "0 attribute");
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.split(" ")[2])).toEqual(["K4998", "K1"]);
-  });
-
-  it("spectral and Stokes CTYPEs", () => {
-    for (const t of ["FREQ", "FREQ    ", "ENER", "WAVN", "VRAD", "WAVE", "VOPT", "ZOPT", "AWAV", "VELO", "BETA", "VOPT-F2W", "FREQ-LSR", "WAVE-LOG", "FELO-HEL", "VELO-LSR", "freq"]) {
-      expect(axisKind(t), t).toBe("spectral");
-    }
-    expect(axisKind("STOKES")).toBe("stokes");
-    for (const t of ["RA---SIN", "DEC--SIN", "GLON-CAR", "LINEAR", "FREQUENCY", "FELO", "TIME", ""]) expect(axisKind(t), t).toBe("other");
   });
 });
 
