@@ -14,8 +14,12 @@ import { elementBytes, readDescriptor, readScalar, type TableColumn } from "./ti
 
 /** The rows of the table read ahead at a time (bytes), when the source can seek. */
 const ROW_CHUNK = 1 << 20;
-/** Tiles of one row of tiles are read in one request when their heap span wastes at most this much. */
-const HEAP_GAP = 1 << 20;
+/**
+ * The heap is read in windows of this many bytes (or one tile's, if larger): tiles are stored
+ * in order, so most tiles come from the window already read (one request per tile would cost
+ * more in request latency than the decoding itself).
+ */
+const HEAP_WINDOW = 4 << 20;
 
 interface Band {
   /** Index of the row of tiles along NAXIS2, and of the tiles along NAXIS3 and NAXIS4. */
@@ -47,6 +51,9 @@ export class CompressedImageReader {
   #rowsFirst = 0;
   #rows: Uint8Array = new Uint8Array(0);
   readonly #rowChunkRows: number;
+  /** The heap bytes read last: heap offsets #heapFirst.. */
+  #heapFirst = 0;
+  #heap: Uint8Array = new Uint8Array(0);
 
   constructor(source: ByteSource, params: CompressionParameters, dataStart: number, shape: { width: number; height: number; depth: number; stokes: number }) {
     this.#source = source;
@@ -70,7 +77,7 @@ export class CompressedImageReader {
     const tilePixels = params.tile.reduce((a, b) => a * b, 1);
     const band = width * t2 * t3 * t4 * 4;
     const tile = tilePixels * (4 + 8 + 8);
-    const heapSpan = Math.ceil(width / t1) * tilePixels * 8 + HEAP_GAP;
+    const heapSpan = Math.max(HEAP_WINDOW, tilePixels * 8);
     const rows = compressedSource ? params.table.rows * params.table.rowBytes : Math.min(ROW_CHUNK, params.table.rows * params.table.rowBytes);
     return band + tile + heapSpan + rows;
   }
@@ -169,20 +176,9 @@ export class CompressedImageReader {
       }
       pending.push({ number, length: lengthOf(i), source, column, offset: d.offset, bytes, row });
     }
-    // One read over the heap span of all the tiles when it is not much larger than their sum.
-    let start = Number.POSITIVE_INFINITY;
-    let end = 0;
-    let total = 0;
-    for (const t of pending) {
-      start = Math.min(start, t.offset);
-      end = Math.max(end, t.offset + t.bytes);
-      total += t.bytes;
-    }
-    let span: Uint8Array | undefined;
-    if (end - start <= total + HEAP_GAP) span = await this.#readData(heapOffset + start, end - start);
     const tiles: StoredTile[] = [];
     for (const t of pending) {
-      const bytes = span !== undefined ? span.subarray(t.offset - start, t.offset - start + t.bytes) : await this.#readData(heapOffset + t.offset, t.bytes);
+      const bytes = await this.#heapBytes(t.offset, t.bytes, heapOffset, heapBytes);
       const scalar = (c: TableColumn | undefined): number | undefined => (c === undefined ? undefined : readScalar(t.row, c));
       const zscale = scalar(p.columns.zscale);
       const zzero = scalar(p.columns.zzero);
@@ -199,6 +195,17 @@ export class CompressedImageReader {
       });
     }
     return tiles;
+  }
+
+  /** `length` bytes at heap offset `offset`, from the heap window read last or a new one. */
+  async #heapBytes(offset: number, length: number, heapOffset: number, heapBytes: number): Promise<Uint8Array> {
+    if (offset < this.#heapFirst || offset + length > this.#heapFirst + this.#heap.length) {
+      const size = Math.max(length, Math.min(HEAP_WINDOW, heapBytes - offset));
+      this.#heap = await this.#readData(heapOffset + offset, size);
+      this.#heapFirst = offset;
+    }
+    const at = offset - this.#heapFirst;
+    return this.#heap.subarray(at, at + length);
   }
 
   /** Row `index` (0-based) of the table, from the rows read ahead. */

@@ -25,7 +25,7 @@ export interface CompressionParameters {
   /** RICE_1: pixels per coding block (BLOCKSIZE, default 32). */
   readonly blockSize: number;
   /** RICE_1: bytes per coded value (BYTEPIX, default 4). */
-  readonly bytePix: 1 | 2 | 4 | 8;
+  readonly bytePix: 1 | 2 | 4;
   /**
    * How integers in the tiles map to the image's values: NONE for integer images and for
    * floating-point data stored losslessly (no ZSCALE/ZZERO columns, or ZQUANTIZ = 'NONE').

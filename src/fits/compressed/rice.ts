@@ -19,114 +19,89 @@ export class RiceError extends Error {
 }
 
 /**
- * Decode `count` values from `input` into `out` (unsigned 8-, 16- or 32-bit per `bytePix`;
- * read them through an Int16/Int32 view for the signed values). Throws RiceError when the
- * stream ends before every value is decoded.
+ * Decode `count` values from `input` into `out`, each as the unsigned `8 × bytePix`-bit value
+ * (reinterpret it for the signed one: see signedRice). Throws RiceError when the stream ends
+ * before every value is decoded or holds an impossible block code.
  */
-export function riceDecode(input: Uint8Array, bytePix: 1 | 2 | 4, blockSize: number, count: number, out: Uint8Array | Uint16Array | Uint32Array): void {
+export function riceDecode(input: Uint8Array, bytePix: 1 | 2 | 4, blockSize: number, count: number, out: Uint32Array): void {
   const { fsBits, fsMax } = CODES[bytePix];
   const bBits = 8 * bytePix;
   if (out.length < count) throw new RangeError("riceDecode: output too small");
   if (input.length < bytePix) throw new RiceError(`${input.length} bytes cannot hold the first value (${bytePix} bytes)`);
+  const length = input.length;
   let last = 0;
   for (let i = 0; i < bytePix; i++) last = last * 256 + input[i]!;
-  const mask = bBits === 32 ? 0xffffffff : (1 << bBits) - 1;
-  const reader = new BitReader(input, bytePix);
+  // Values are kept modulo 2^bBits: `& mask` (for 32 bits, `| 0` and `>>> 0` on output).
+  const mask = bBits === 32 ? -1 : (1 << bBits) - 1;
+  // The bit buffer: `bits` holds the `left` not yet used bits of the bytes read so far (its
+  // value is below 2^left); `at` is the next byte. Bytes past the end read as 0; `at` then
+  // passes `length`, which is checked after each block.
+  let at = bytePix;
+  let bits = 0;
+  let left = 0;
   for (let i = 0; i < count; ) {
-    const fs = reader.bits(fsBits) - 1;
-    const end = Math.min(count, i + blockSize);
+    // The block's code: fsBits bits.
+    left -= fsBits;
+    while (left < 0) {
+      bits = ((bits << 8) | (at < length ? input[at]! : 0)) >>> 0;
+      at++;
+      left += 8;
+    }
+    const fs = (bits >>> left) - 1;
+    bits &= (1 << left) - 1;
+    const end = count < i + blockSize ? count : i + blockSize;
     if (fs < 0) {
-      for (; i < end; i++) out[i] = last;
+      // All differences zero.
+      for (; i < end; i++) out[i] = last >>> 0;
     } else if (fs === fsMax) {
+      // Differences stored raw, bBits each (taken 16 bits at a time: the buffer holds at most 32).
       for (; i < end; i++) {
-        const d = reader.bits(bBits);
-        last = (last + unmap(d)) & mask;
+        let d = 0;
+        for (let got = 0; got < bBits; got += 16) {
+          const n = bBits - got < 16 ? bBits - got : 16;
+          left -= n;
+          while (left < 0) {
+            bits = ((bits << 8) | (at < length ? input[at]! : 0)) >>> 0;
+            at++;
+            left += 8;
+          }
+          d = d * (1 << n) + (bits >>> left);
+          bits &= (1 << left) - 1;
+        }
+        last = (last + ((d & 1) === 0 ? d >>> 1 : ~(d >>> 1))) & mask;
         out[i] = last >>> 0;
       }
     } else if (fs > fsMax) {
       throw new RiceError(`block code ${fs + 1} is larger than ${fsMax + 1} at value ${i}`);
     } else {
+      const scale = 2 ** fs;
+      const lowMask = (1 << fs) - 1;
       for (; i < end; i++) {
-        const top = reader.zeros();
-        const d = top * 2 ** fs + reader.bits(fs);
-        last = (last + unmap(d)) & mask;
+        // The unary part: zeros up to the next one bit.
+        let zeros = 0;
+        while (bits === 0) {
+          zeros += left;
+          if (at >= length) throw new RiceError(`the ${length} compressed bytes end before value ${i} of ${count}`);
+          bits = input[at++]!;
+          left = 8;
+        }
+        const width = 32 - Math.clz32(bits); // the leading one and the bits after it
+        zeros += left - width;
+        left = width - 1;
+        bits &= (1 << left) - 1;
+        // The fs low bits (fs < 25, and at most 7 bits are left over: the buffer stays within 32 bits).
+        left -= fs;
+        while (left < 0) {
+          bits = ((bits << 8) | (at < length ? input[at]! : 0)) >>> 0;
+          at++;
+          left += 8;
+        }
+        const d = zeros * scale + ((bits >>> left) & lowMask);
+        bits &= (1 << left) - 1;
+        last = (last + ((d & 1) === 0 ? d >>> 1 : ~(d >>> 1))) & mask;
         out[i] = last >>> 0;
       }
     }
-    if (reader.overrun) throw new RiceError(`the ${input.length} compressed bytes end before value ${Math.min(i, count)} of ${count}`);
-  }
-}
-
-/** Zig-zag unmapping, modulo 2^32 (the caller masks to the value width). */
-function unmap(d: number): number {
-  // d < 2^32; even d: d / 2; odd d: the ones' complement of (d >> 1).
-  const half = Math.floor(d / 2);
-  return d % 2 === 0 ? half : ~half;
-}
-
-/** Big-endian bit reader; reads past the end give zeros and set `overrun`. */
-class BitReader {
-  readonly #bytes: Uint8Array;
-  #byte: number;
-  /** Bits of #bytes[#byte] not yet read (1..8); the current byte's unread bits are its low bits. */
-  #left = 8;
-  overrun = false;
-
-  constructor(bytes: Uint8Array, start: number) {
-    this.#bytes = bytes;
-    this.#byte = start;
-  }
-
-  #current(): number {
-    if (this.#byte >= this.#bytes.length) {
-      this.overrun = true;
-      return 0;
-    }
-    return this.#bytes[this.#byte]!;
-  }
-
-  /** The next `n` bits (0..32) as an unsigned number. */
-  bits(n: number): number {
-    let value = 0;
-    while (n > 0) {
-      const take = Math.min(n, this.#left);
-      const byte = this.#current();
-      const shifted = (byte >>> (this.#left - take)) & ((1 << take) - 1);
-      value = value * 2 ** take + shifted;
-      n -= take;
-      this.#left -= take;
-      if (this.#left === 0) {
-        this.#byte++;
-        this.#left = 8;
-      }
-    }
-    return value;
-  }
-
-  /** Count zero bits up to the next one bit, and consume that one. */
-  zeros(): number {
-    let count = 0;
-    for (;;) {
-      if (this.#byte >= this.#bytes.length) {
-        this.overrun = true;
-        return count;
-      }
-      const unread = this.#bytes[this.#byte]! & ((1 << this.#left) - 1);
-      if (unread === 0) {
-        count += this.#left;
-        this.#byte++;
-        this.#left = 8;
-        continue;
-      }
-      // Position of the highest set bit among the unread ones.
-      const highest = 31 - Math.clz32(unread);
-      count += this.#left - 1 - highest;
-      this.#left = highest;
-      if (this.#left === 0) {
-        this.#byte++;
-        this.#left = 8;
-      }
-      return count;
-    }
+    if (at > length) throw new RiceError(`the ${length} compressed bytes end before value ${end} of ${count}`);
   }
 }

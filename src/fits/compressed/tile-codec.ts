@@ -5,7 +5,8 @@
  * values (quantize.ts) or apply the scaling and null value to the stored integers or floats,
  * exactly as an uncompressed image's values are decoded (kernels/byte-order.ts). Tiles that
  * could not be quantised are stored losslessly in the GZIP_COMPRESSED_DATA or
- * UNCOMPRESSED_DATA column instead. Pure (zlib's inflate is synchronous and in memory).
+ * UNCOMPRESSED_DATA column instead. Pure (zlib's inflate is synchronous and in memory; the Rice
+ * output buffer is reused between calls, which synchronous code cannot interleave).
  */
 import { unzipSync } from "node:zlib";
 import { decodeToFloat32, type Scaling } from "../../kernels/byte-order.js";
@@ -99,32 +100,25 @@ export function decodeTile(params: CompressionParameters, tile: StoredTile, out:
   decodeToFloat32(bytes, bitpix, n, out, 0, { ...scale, blank: blank === undefined ? undefined : BigInt(blank) });
 }
 
+/** Rice output, reused from tile to tile (decoding is synchronous, so one buffer serves every reader). */
+let riceScratch = new Uint32Array(0);
+
 /** The tile's values decoded by Rice, as signed integers (bytes unsigned, as BITPIX 8 is). */
-function riceValues(params: CompressionParameters, tile: StoredTile): Uint8Array | Int16Array | Int32Array {
+function riceValues(params: CompressionParameters, tile: StoredTile): Int32Array {
   if (tile.type !== "B") throw new TileError(`RICE_1 data must be bytes, the column holds type ${tile.type}`);
   const n = tile.length;
+  if (riceScratch.length < n) riceScratch = new Uint32Array(n);
+  const out = riceScratch.subarray(0, n);
   try {
-    switch (params.bytePix) {
-      case 1: {
-        const out = new Uint8Array(n);
-        riceDecode(tile.bytes, 1, params.blockSize, n, out);
-        return out;
-      }
-      case 2: {
-        const out = new Uint16Array(n);
-        riceDecode(tile.bytes, 2, params.blockSize, n, out);
-        return new Int16Array(out.buffer);
-      }
-      default: {
-        const out = new Uint32Array(n);
-        riceDecode(tile.bytes, 4, params.blockSize, n, out);
-        return new Int32Array(out.buffer);
-      }
-    }
+    riceDecode(tile.bytes, params.bytePix, params.blockSize, n, out);
   } catch (error) {
     if (error instanceof RiceError) throw new TileError(`Rice data is corrupt: ${error.message}`);
     throw error;
   }
+  const values = new Int32Array(out.buffer, out.byteOffset, n);
+  // 16-bit values: sign-extended in place; 8-bit values are unsigned already; 32-bit ones are read signed.
+  if (params.bytePix === 2) for (let i = 0; i < n; i++) values[i] = (values[i]! << 16) >> 16;
+  return values;
 }
 
 /**
