@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { convert } from "../../../src/engine/convert.js";
 import { predictMemory } from "../../../src/engine/memory.js";
+import { FitsError } from "../../../src/fits/errors.js";
 import { FitsImage } from "../../../src/fits/image.js";
 import { DITHER_SEQUENCE } from "../../../src/fits/compressed/quantize.js";
 import { riceDecode } from "../../../src/fits/compressed/rice.js";
@@ -309,5 +310,38 @@ describe("a gzip-compressed .fz", () => {
     await convert(fz, tmp.file("double-fz.hdf5"));
     await convert(gz, tmp.file("double-gz.hdf5"), { mode: "slow" });
     await expectSameDatasets(tmp.file("double-fz.hdf5"), tmp.file("double-gz.hdf5"));
+  });
+});
+
+describe("damaged tile-compressed files", () => {
+  it("every damaged byte of the table gives a clean FitsError or the image, never a crash", async () => {
+    const cube = makeCube(3, 18, 7, 2, 1, "nan-inf", 3);
+    const sources = [
+      packImage(16, [18, 7, 2], integers(16, 18 * 7 * 2, 4, -7), [valueCard("BLANK", "-7")], { algorithm: "RICE_1", tile: [7, 3, 1] }).bytes,
+      packImage(-32, [18, 7, 2], cube.values, [], { algorithm: "GZIP_2", quantize: { dither: "SUBTRACTIVE_DITHER_2", zblank: "column" }, constantTiles: "gzip" }).bytes,
+    ];
+    const random = mulberry32(2024);
+    let refused = 0;
+    for (const [k, source] of sources.entries()) {
+      for (let trial = 0; trial < 150; trial++) {
+        const bytes = source.slice();
+        // A byte of the table's header values, rows or heap set to a random value.
+        const at = 2880 + Math.floor(random() * (bytes.length - 2880));
+        bytes[at] = Math.floor(random() * 256);
+        const path = tmp.write(`damaged-${k}.fz`, bytes);
+        try {
+          const image = await FitsImage.open(path, { checksum: false });
+          try {
+            await image.readPlanes(0, image.planeCount);
+          } finally {
+            await image.close();
+          }
+        } catch (error) {
+          expect(error, `byte ${at}: ${String(error)}`).toBeInstanceOf(FitsError);
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
   });
 });
