@@ -9,8 +9,8 @@ import { basename, join, relative, resolve } from "node:path";
 import { defaultOutputName } from "../cli/output-name.js";
 import type { Mode } from "../engine/defaults.js";
 
-/** The names of FITS files a folder is searched for (optionally gzip-compressed). */
-export const FITS_FILE = /\.(fits|fit|fts)(\.gz)?$/i;
+/** The names of FITS files a folder is searched for (optionally tile- or gzip-compressed). */
+export const FITS_FILE = /(\.(fits|fit|fts)(\.fz)?|\.fz)(\.gz)?$/i;
 
 export interface BatchInput {
   /** The input, as given or as found (absolute when found in a folder given absolute). */
@@ -66,7 +66,7 @@ export function collectInputs(paths: readonly string[], outDir: string): BatchIn
     if (stats === undefined) throw new BatchInputError(`${path}: no such file or folder`);
     if (stats.isDirectory()) {
       const found = fitsFilesIn(path);
-      if (found.length === 0) throw new BatchInputError(`${path}: no FITS files (*.fits, *.fit, *.fts, optionally .gz) in this folder`);
+      if (found.length === 0) throw new BatchInputError(`${path}: no FITS files (*.fits, *.fit, *.fts, *.fz, optionally .gz) in this folder`);
       for (const file of found) add(file, relative(path, file).replace(FITS_FILE, ".hdf5"));
     } else {
       add(path, basename(defaultOutputName(path)));

@@ -147,7 +147,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
     const kernels = resolveKernels(options.kernels, options.env ?? process.env);
-    const plan = { ...planConversion(image.shape, options), kernels };
+    const plan = { ...planConversion(image.shape, { ...options, readerBufferBytes: image.readerBufferBytes }), kernels };
     plan.warnings.forEach(warn);
     options = { ...options, mode: plan.mode, threads: plan.threads };
     options.onPlan?.(plan);

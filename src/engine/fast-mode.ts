@@ -110,10 +110,11 @@ export async function convertFast(job: Job): Promise<void> {
 /**
  * How plane units decode: raw bytes are read into the plane's own slot and decoded in place by
  * the unit when a value takes at most 4 bytes; 8-byte values (BITPIX 64, -64) are decoded by
- * the reader, since their raw bytes do not fit the float32 slot.
+ * the reader, since their raw bytes do not fit the float32 slot (and so are tile-compressed images).
  */
 export function rawDecoding(job: Job): PlaneTask["raw"] | undefined {
   const { bitpix, bscale, bzero, blank } = job.image.info;
-  if (Math.abs(bitpix) > 32) return undefined;
+  // A tile-compressed image's planes are decoded from its tiles by the reader.
+  if (Math.abs(bitpix) > 32 || !job.image.hasRawPlanes) return undefined;
   return { bitpix, bscale, bzero, blank: blank === undefined ? undefined : blank.toString() };
 }

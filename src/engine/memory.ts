@@ -33,6 +33,11 @@ export interface MemoryModelOptions {
   tileSize?: number;
   /** Threads computing units (default 1: inline, no worker threads). */
   threads?: number;
+  /**
+   * What the file reader holds besides its read chunk: for a tile-compressed image, one row of
+   * decoded tiles and its compressed bytes (FitsImage.readerBufferBytes; default 0).
+   */
+  readerBufferBytes?: number;
 }
 
 /**
@@ -80,6 +85,7 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     ...(workers > 0 ? [{ name: `worker threads (${workers})`, bytes: workers * WORKER_BYTES }] : []),
     { name: "plane units", bytes: threads * planeUnit },
     { name: "statistics", bytes: statistics },
+    ...(options.readerBufferBytes ? [{ name: "tile-compressed reader (one row of tiles)", bytes: options.readerBufferBytes }] : []),
   ];
 
   // Fast: one stokes in a shared buffer; results ring; windows are strips of whole columns,
@@ -165,7 +171,7 @@ export async function predictMemory(
   const image = await FitsImage.open(input, { hdu: options.hdu });
   try {
     const threads = options.threads ?? threadCount({ env: options.env ?? process.env }).threads;
-    return predictMemoryForShape(image.shape, { ...options, threads });
+    return predictMemoryForShape(image.shape, { ...options, threads, readerBufferBytes: image.readerBufferBytes });
   } finally {
     await image.close();
   }

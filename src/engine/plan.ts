@@ -97,7 +97,12 @@ export interface ConversionPlan {
 export function planConversion(shape: ImageShape, options: PlanOptions = {}): ConversionPlan {
   const requested = requestedMode(options);
   const resources = resolveResources(options);
-  const prediction = predictMemoryForShape(shape, { batchBytes: options.batchBytes, tileSize: options.tileSize, threads: resources.threads.threads });
+  const prediction = predictMemoryForShape(shape, {
+    batchBytes: options.batchBytes,
+    tileSize: options.tileSize,
+    threads: resources.threads.threads,
+    readerBufferBytes: options.readerBufferBytes,
+  });
   const choice = chooseMode(prediction, { requested, available: resources.available, limit: resources.limit });
   return {
     mode: choice.mode,

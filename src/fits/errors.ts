@@ -16,6 +16,8 @@ export type FitsErrorCode =
   | "HDU_NOT_FOUND"
   | "NO_IMAGE"
   | "CHECKSUM"
+  | "UNSUPPORTED_COMPRESSION"
+  | "CORRUPT_DATA"
   | "IO";
 
 export class FitsError extends Error {

@@ -6,6 +6,7 @@ import { Checksum } from "./checksum.js";
 import { FitsError, truncatedHeader } from "./errors.js";
 import { FitsHeader, HeaderParser } from "./header.js";
 import { describeHdu, type HduInfo } from "./hdu-info.js";
+import { compressedAxes, isCompressedImageHeader } from "./compressed/parameters.js";
 import type { ByteSource } from "./source.js";
 import { BLOCK } from "./writer.js";
 
@@ -20,6 +21,8 @@ export interface Hdu {
   readonly dataStart: number;
   /** The 32-bit ones' complement sum of the header's blocks as read (FITS checksum convention). */
   readonly headerSum: number;
+  /** A tile-compressed image (a BINTABLE with ZIMAGE = T): its image's axes (ZNAXISn), as far as they read. */
+  readonly compressedImage?: { readonly axes: readonly number[] };
 }
 
 /** Which HDU to use: an index (0 = primary), or an EXTNAME with an optional EXTVER. */
@@ -65,7 +68,9 @@ export async function readHdu(source: ByteSource, offset: number, index: number)
   }
   const header = parser.finish();
   const info = describeHdu(header, { primary: index === 0, file: source.path });
-  return { index, header, info, headerStart: offset, dataStart: position, headerSum: sum.value };
+  const hdu: Hdu = { index, header, info, headerStart: offset, dataStart: position, headerSum: sum.value };
+  if (index > 0 && isCompressedImageHeader(header)) return { ...hdu, compressedImage: { axes: compressedAxes(header) ?? [] } };
+  return hdu;
 }
 
 /** Whether every byte is printable ASCII (what header cards are made of). */
@@ -106,20 +111,26 @@ export async function findHdu(source: ByteSource, accept: (hdu: Hdu) => boolean)
   }
 }
 
-const hasImage = (hdu: Hdu): boolean => hdu.info.kind !== "other" && hdu.info.axes.length > 0;
+/** The image's axes: NAXISn, or ZNAXISn of a tile-compressed image; undefined for other HDUs. */
+const imageAxes = (hdu: Hdu): readonly number[] | undefined =>
+  hdu.compressedImage !== undefined ? hdu.compressedImage.axes : hdu.info.kind !== "other" ? hdu.info.axes : undefined;
+const hasImage = (hdu: Hdu): boolean => (imageAxes(hdu)?.length ?? 0) > 0;
 /** An image HDU with at least one pixel (cfitsio's "significant data": NAXIS > 0, every NAXISn > 0). */
-const hasPixels = (hdu: Hdu): boolean => hasImage(hdu) && hdu.info.axes.every((n) => n > 0);
+const hasPixels = (hdu: Hdu): boolean => hasImage(hdu) && imageAxes(hdu)!.every((n) => n > 0);
+/** An IMAGE extension or a tile-compressed image. */
+const isImageExtension = (hdu: Hdu): boolean => hdu.info.kind === "image" || hdu.compressedImage !== undefined;
 
 /**
  * Find the image HDU to convert. Without a selector: the primary HDU if it holds data, else the
- * first IMAGE extension that holds data (an HDU with an axis of length 0 holds none).
+ * first IMAGE extension or tile-compressed image that holds data (an HDU with an axis of
+ * length 0 holds none).
  */
 export async function selectImageHdu(source: ByteSource, selector?: HduSelector): Promise<Hdu> {
   const path = source.path;
   if (selector === undefined) {
     const primary = await readHdu(source, 0, 0);
     if (primary !== undefined && hasPixels(primary)) return primary;
-    const found = await findHdu(source, (hdu) => hdu.index > 0 && hdu.info.kind === "image" && hasPixels(hdu));
+    const found = await findHdu(source, (hdu) => hdu.index > 0 && isImageExtension(hdu) && hasPixels(hdu));
     if (found !== undefined) return found;
     // A primary with axes but no pixels: return it so that imageShape names the empty axis.
     if (primary !== undefined && hasImage(primary)) return primary;
@@ -149,10 +160,10 @@ export async function selectImageHdu(source: ByteSource, selector?: HduSelector)
 }
 
 function requireImage(hdu: Hdu, path: string): Hdu {
-  if (hdu.info.kind === "other") {
+  if (hdu.info.kind === "other" && hdu.compressedImage === undefined) {
     throw new FitsError("NO_IMAGE", `HDU ${hdu.index} is a ${hdu.info.xtension ?? "non-image"} extension, not an image`, path);
   }
-  if (!hasImage(hdu)) throw new FitsError("NO_IMAGE", `HDU ${hdu.index} holds no data (NAXIS = 0)`, path);
+  if (!hasImage(hdu)) throw new FitsError("NO_IMAGE", `HDU ${hdu.index} holds no data (${hdu.compressedImage ? "ZNAXIS" : "NAXIS"} = 0)`, path);
   return hdu;
 }
 

@@ -11,7 +11,10 @@ import { filePlaneOf, headerAxes, planAxes, planShape, type AxisPlan } from "../
 import { Checksum, compareChecksums, type ChecksumResult } from "./checksum.js";
 import { FitsError, truncatedData } from "./errors.js";
 import type { FitsHeader } from "./header.js";
-import type { HduInfo } from "./hdu-info.js";
+import { describeHdu, type HduInfo } from "./hdu-info.js";
+import { CompressedImageReader } from "./compressed/compressed-image.js";
+import { compressedImageHeader } from "./compressed/image-header.js";
+import { compressionParameters } from "./compressed/parameters.js";
 import { parseHduSuffix, selectImageHdu, type Hdu, type HduSelector } from "./hdu.js";
 import { openSource, type ByteSource, type FileDigest } from "./source.js";
 
@@ -66,17 +69,36 @@ export class FitsImage {
   #dataSum: Checksum | undefined;
   /** The file's plane index of a plane of the shape; undefined: the same. */
   readonly #filePlane: ((p: number) => number) | undefined;
+  /**
+   * The HDU as stored: the same as `hdu` for an image; for a tile-compressed image the binary
+   * table (its header and data unit are what CHECKSUM/DATASUM and the file's size check cover).
+   */
+  readonly #stored: Hdu;
+  /** The pixels of a tile-compressed image (addressed by the file's plane index); undefined for an uncompressed one. */
+  readonly #tiles: CompressedImageReader | undefined;
+  readonly #tileBufferBytes: number;
 
-  private constructor(source: ByteSource, hdu: Hdu, axes: { shape: ImageShape; plan: AxisPlan }, checksum: boolean) {
+  private constructor(
+    source: ByteSource,
+    hdu: Hdu,
+    axes: { shape: ImageShape; plan: AxisPlan },
+    checksum: boolean,
+    compressed?: { stored: Hdu; reader: CompressedImageReader; bufferBytes: number },
+  ) {
     this.path = source.path;
     this.#source = source;
     this.hdu = hdu;
     this.shape = axes.shape;
     this.axes = axes.plan;
     this.#filePlane = filePlaneOf(axes.plan);
+    this.#stored = compressed?.stored ?? hdu;
+    this.#tiles = compressed?.reader;
+    this.#tileBufferBytes = compressed?.bufferBytes ?? 0;
     this.#bytesPerValue = Math.abs(hdu.info.bitpix) / 8;
     this.scaling = { bscale: hdu.info.bscale, bzero: hdu.info.bzero, blank: hdu.info.blank };
-    if (checksum && this.hasChecksums) this.#dataSum = new Checksum();
+    // A compressed image's table is read out of order (rows, then the heap): its sum is taken
+    // by verifyChecksums, which reads the (compressed, hence small) data unit again.
+    if (checksum && this.hasChecksums && this.#tiles === undefined) this.#dataSum = new Checksum();
   }
 
   /**
@@ -101,12 +123,23 @@ export class FitsImage {
     const source = await openSource(path, { hash: options.hash });
     try {
       const hdu = await selectImageHdu(source, selector);
-      const axes = imageAxes(hdu.info, path, hdu.header);
       const end = hdu.dataStart + hdu.info.dataBytes;
       if (source.size !== undefined && end > source.size) {
         throw truncatedData(hdu.info.dataBytes, Math.max(0, source.size - hdu.dataStart), path);
       }
-      return new FitsImage(source, hdu, axes, options.checksum ?? true);
+      if (hdu.compressedImage !== undefined) {
+        // A tile-compressed image: the converter sees the image's header (as cfitsio presents
+        // it) and reads its pixels through the tiles, which are laid out in the file's axis order.
+        const params = compressionParameters(hdu.header, path);
+        const header = compressedImageHeader(hdu.header);
+        const info = describeHdu(header, { primary: header.cards[0]?.keyword === "SIMPLE", file: path });
+        const image: Hdu = { index: hdu.index, header, info, headerStart: hdu.headerStart, dataStart: hdu.dataStart, headerSum: hdu.headerSum };
+        const axes = imageAxes(info, path, header);
+        const reader = new CompressedImageReader(source, params, hdu.dataStart, imageShape(info, path));
+        const bufferBytes = CompressedImageReader.bufferBytes(params, source.compressed);
+        return new FitsImage(source, image, axes, options.checksum ?? true, { stored: hdu, reader, bufferBytes });
+      }
+      return new FitsImage(source, hdu, imageAxes(hdu.info, path, hdu.header), options.checksum ?? true);
     } catch (error) {
       await source.close();
       if (error instanceof FitsError) error.withFile(path);
@@ -126,6 +159,29 @@ export class FitsImage {
     return this.#source.compressed;
   }
 
+  /** Whether the image is tile-compressed (fpack, `.fz`): a binary table of compressed tiles. */
+  get tileCompressed(): boolean {
+    return this.#tiles !== undefined;
+  }
+
+  /**
+   * Whether readRawPlanes can deliver the planes' stored bytes (BITPIX encoding), for decoding
+   * elsewhere. A tile-compressed image has none: its planes are decoded from the tiles.
+   */
+  get hasRawPlanes(): boolean {
+    return this.#tiles === undefined;
+  }
+
+  /** Bytes the reader holds for decoding beyond its read chunk: one row of tiles, for a tile-compressed image. */
+  get readerBufferBytes(): number {
+    return this.#tileBufferBytes;
+  }
+
+  /** The HDU as stored (the binary table of a tile-compressed image; otherwise `hdu`). */
+  get storedHdu(): Hdu {
+    return this.#stored;
+  }
+
   /**
    * Refuse a header that claims more data than the file can hold, before buffers are sized by
    * it. open() has checked a plain file's size; a gzip file's decompressed size is not known
@@ -135,10 +191,11 @@ export class FitsImage {
   async checkClaimedSize(): Promise<void> {
     if (!this.#source.compressed) return;
     const stored = (await stat(this.path)).size;
-    if (this.hdu.dataStart + this.info.dataBytes > stored * GZIP_MAX_RATIO) {
+    const { dataStart, info } = this.#stored;
+    if (dataStart + info.dataBytes > stored * GZIP_MAX_RATIO) {
       throw new FitsError(
         "TRUNCATED_DATA",
-        `truncated data: the header needs ${this.info.dataBytes} bytes of data but the gzip file of ${stored} bytes ` +
+        `truncated data: the header needs ${info.dataBytes} bytes of data but the gzip file of ${stored} bytes ` +
           `cannot hold more than ${stored * GZIP_MAX_RATIO} bytes decompressed`,
         this.path,
       );
@@ -147,7 +204,8 @@ export class FitsImage {
 
   /** Whether the header has CHECKSUM or DATASUM keywords to verify. */
   get hasChecksums(): boolean {
-    return this.header.has("CHECKSUM") || this.header.has("DATASUM");
+    const header = this.#stored.header;
+    return header.has("CHECKSUM") || header.has("DATASUM");
   }
 
   /**
@@ -161,18 +219,19 @@ export class FitsImage {
     return this.#serial(async () => {
       const sum = this.#dataSum ?? new Checksum();
       this.#dataSum = sum;
-      const { dataBytes, paddedDataBytes } = this.info;
+      const stored = this.#stored;
+      const { dataBytes, paddedDataBytes } = stored.info;
       const chunk = this.#scratchOf(Math.min(READ_CHUNK, Math.max(1, paddedDataBytes - sum.length)));
       while (sum.length < paddedDataBytes) {
         const want = Math.min(chunk.length, paddedDataBytes - sum.length);
-        const got = await this.#source.read(this.hdu.dataStart + sum.length, want, chunk.subarray(0, want));
+        const got = await this.#source.read(stored.dataStart + sum.length, want, chunk.subarray(0, want));
         sum.add(got);
         if (got.length < want) {
           if (sum.length < dataBytes) throw truncatedData(dataBytes, sum.length, this.path);
           sum.skipZeros(paddedDataBytes - sum.length);
         }
       }
-      return compareChecksums(this.header, this.hdu.headerSum, sum.value);
+      return compareChecksums(stored.header, stored.headerSum, sum.value);
     });
   }
 
@@ -201,6 +260,13 @@ export class FitsImage {
     const total = count * this.planeSize;
     const target = out ?? new Float32Array(total);
     if (target.length - outOffset < total) throw new RangeError("readPlanes: output array too small");
+    const tiles = this.#tiles;
+    if (tiles !== undefined) {
+      await this.#serial(async () => {
+        for (let i = 0; i < count; i++) await tiles.readPlane(this.#fileIndex(first + i), target, outOffset + i * this.planeSize);
+      });
+      return target;
+    }
     const filePlane = this.#filePlane;
     if (filePlane === undefined) {
       await this.#serial(() => this.#readValues(first * this.planeSize, total, target, outOffset));
@@ -219,6 +285,7 @@ export class FitsImage {
    * encoding), into `into` — for decoding elsewhere (e.g. in place on a worker thread).
    */
   async readRawPlanes(first: number, count: number, into: Uint8Array): Promise<Uint8Array> {
+    if (!this.hasRawPlanes) throw new Error("readRawPlanes: a tile-compressed image has no raw planes (see hasRawPlanes)");
     this.#checkPlanes(first, count);
     const length = count * this.planeBytes;
     if (into.length < length) throw new RangeError("readRawPlanes: output array too small");
@@ -269,6 +336,11 @@ export class FitsImage {
   }
 
   async #readTileInto(x: number, y: number, w: number, h: number, firstPlane: number, planeCount: number, target: Float32Array): Promise<void> {
+    const tiles = this.#tiles;
+    if (tiles !== undefined) {
+      for (let p = 0; p < planeCount; p++) await tiles.readWindow(x, y, w, h, this.#fileIndex(firstPlane + p), target, p * w * h);
+      return;
+    }
     const { width } = this.shape;
     if (w === width) {
       // Whole rows: one contiguous run per plane.

@@ -234,7 +234,7 @@ class ContentCheck {
     const results = new SharedArrayBuffer(slots * resultStride);
     // Integer and float32 data are decoded on the workers, in place, as the converter does.
     const raw: PlaneTask["raw"] =
-      image !== undefined && Math.abs(image.info.bitpix) <= 32
+      image !== undefined && Math.abs(image.info.bitpix) <= 32 && image.hasRawPlanes
         ? { bitpix: image.info.bitpix, bscale: image.info.bscale, bzero: image.info.bzero, blank: image.info.blank?.toString() }
         : undefined;
     const histPath = "0/Statistics/XY/HISTOGRAM";

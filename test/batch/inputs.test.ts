@@ -28,10 +28,10 @@ function thrown(f: () => unknown): string {
 
 describe("collectInputs", () => {
   it("finds FITS files in a folder at any depth, in name order, a folder's files before its subfolders'", () => {
-    const base = files(["b.fits", "a.FITS", "notes.txt", "z/c.fit", "z/d.fts.gz", "m/e.fits.gz", "m/deeper/f.fits", "g.hdf5"]);
+    const base = files(["b.fits", "a.FITS", "notes.txt", "z/c.fit", "z/d.fts.gz", "m/e.fits.gz", "m/deeper/f.fits", "g.hdf5", "k/h.fits.fz"]);
     const found = collectInputs([base], "/out");
-    expect(found.map((f) => f.input.slice(base.length + 1))).toEqual(["a.FITS", "b.fits", "m/e.fits.gz", "m/deeper/f.fits", "z/c.fit", "z/d.fts.gz"]);
-    expect(found.map((f) => f.output)).toEqual(["/out/a.hdf5", "/out/b.hdf5", "/out/m/e.hdf5", "/out/m/deeper/f.hdf5", "/out/z/c.hdf5", "/out/z/d.hdf5"]);
+    expect(found.map((f) => f.input.slice(base.length + 1))).toEqual(["a.FITS", "b.fits", "k/h.fits.fz", "m/e.fits.gz", "m/deeper/f.fits", "z/c.fit", "z/d.fts.gz"]);
+    expect(found.map((f) => f.output)).toEqual(["/out/a.hdf5", "/out/b.hdf5", "/out/k/h.hdf5", "/out/m/e.hdf5", "/out/m/deeper/f.hdf5", "/out/z/c.hdf5", "/out/z/d.hdf5"]);
     expect(found[0]!.bytes).toBe("a.FITS".length);
   });
 
@@ -65,7 +65,7 @@ describe("collectInputs", () => {
   it("names a missing path, a folder without FITS files, and an empty list", () => {
     const base = files(["readme.txt"]);
     expect(thrown(() => collectInputs([join(base, "nope.fits")], "/o"))).toBe(`${join(base, "nope.fits")}: no such file or folder`);
-    expect(thrown(() => collectInputs([base], "/o"))).toMatch(/: no FITS files \(\*\.fits, \*\.fit, \*\.fts, optionally \.gz\) in this folder$/);
+    expect(thrown(() => collectInputs([base], "/o"))).toMatch(/: no FITS files \(\*\.fits, \*\.fit, \*\.fts, \*\.fz, optionally \.gz\) in this folder$/);
     expect(thrown(() => collectInputs([], "/o"))).toBe("no input files or folders given");
   });
 });

@@ -12,6 +12,9 @@ describe("defaultOutputName", () => {
     ["cube.fits.gz", "cube.hdf5"],
     ["cube.FTS.GZ", "cube.hdf5"],
     ["cube.fits.Gz", "cube.hdf5"],
+    ["cube.fits.fz", "cube.hdf5"],
+    ["cube.fz", "cube.hdf5"],
+    ["cube.FITS.FZ.gz", "cube.hdf5"],
     ["/data/run 1/cube.fits", "/data/run 1/cube.hdf5"],
     ["relative/dir/image.fits", "relative/dir/image.hdf5"],
   ])("%s → %s", (input, output) => {
