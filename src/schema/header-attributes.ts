@@ -61,6 +61,7 @@ export function headerAttributes(
   };
 
   for (const card of header.cards) {
+    for (const problem of card.problems ?? []) warnings.push(`${cardName(card)}: ${problem.what}; ${problem.fix}`);
     if (card.kind !== "value") continue; // COMMENT, HISTORY, blank and orphan CONTINUE: kept on the root group
     const name = card.hierarch ? `HIERARCH ${card.keyword}` : card.keyword;
     const axis = /^NAXIS(\d+)$/.exec(name);
@@ -96,6 +97,11 @@ export function headerAttributes(
   if (comments.length > 0) root.push(["COMMENT", { type: "strings", value: comments }]);
   if (history.length > 0) root.push(["HISTORY", { type: "strings", value: history }]);
   return { group0, root, warnings };
+}
+
+/** `card 12 (OBSERVER)`: the card number from 1, as FITS readers count them. */
+function cardName(card: Card): string {
+  return card.keyword === "" ? `header card ${card.index + 1}` : `header card ${card.index + 1} (${card.keyword})`;
 }
 
 /**
