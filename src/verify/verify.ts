@@ -20,6 +20,7 @@ import type { HduSelector } from "../fits/hdu.js";
 import type { FileDigest } from "../fits/source.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
 import type { Shape4 } from "../schema/layout.js";
+import { checkBeams } from "./beams.js";
 import { checkContent } from "./content.js";
 import { Differences, type Difference } from "./differences.js";
 import { checkStructure } from "./structure.js";
@@ -133,6 +134,8 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     } else if (options.structureOnly) {
       notes.push("structure only: no values compared");
     }
+
+    problems.push(...(await checkBeams(reader, image)));
 
     let sha256: VerifyReport["sha256"];
     if (image !== undefined) {
