@@ -36,27 +36,38 @@ export interface BeamTable {
   readonly areas: Float64Array;
 }
 
-/** Degrees per unit of each angle unit a BEAMS table or HISTORY card may use (casacore's spellings, and FITS's). */
-const DEGREES_PER: Record<string, number> = {
-  deg: 1,
-  degree: 1,
-  degrees: 1,
-  arcmin: 1 / 60,
-  arcsec: 1 / 3600,
-  mas: 1 / 3_600_000,
-  rad: 180 / Math.PI,
-  radian: 180 / Math.PI,
-  radians: 180 / Math.PI,
+/**
+ * Each angle unit a BEAMS table or HISTORY card may use (casacore's spellings, and FITS's), as
+ * the operation that turns it into degrees: a division where the unit is a fraction of a degree
+ * (so `v arcsec` becomes the correctly rounded v / 3600), else a product.
+ */
+const TO_DEGREES: Record<string, { divide?: number; multiply?: number }> = {
+  deg: {},
+  degree: {},
+  degrees: {},
+  arcmin: { divide: 60 },
+  arcsec: { divide: 3600 },
+  mas: { divide: 3_600_000 },
+  rad: { multiply: 180 / Math.PI },
+  radian: { multiply: 180 / Math.PI },
+  radians: { multiply: 180 / Math.PI },
 };
+
+type AngleUnit = (typeof TO_DEGREES)[string];
+
+function angleUnit(unit: string): AngleUnit | undefined {
+  return TO_DEGREES[unit.trim().toLowerCase()];
+}
 
 /** Degrees per `unit` (case-insensitive), or undefined for a unit that is not an angle. */
 export function degreesPer(unit: string): number | undefined {
-  return DEGREES_PER[unit.trim().toLowerCase()];
+  const u = angleUnit(unit);
+  return u === undefined ? undefined : u.divide !== undefined ? 1 / u.divide : (u.multiply ?? 1);
 }
 
 /** An angle in `unit` as degrees: the value itself when the unit is degrees (no rounding). */
-function toDegrees(value: number, factor: number): number {
-  return factor === 1 ? value : value * factor;
+function toDegrees(value: number, unit: AngleUnit): number {
+  return unit.divide !== undefined ? value / unit.divide : unit.multiply !== undefined ? value * unit.multiply : value;
 }
 
 /** Whether the header announces a BEAMS table (`CASAMBM = T`), as CASA and CARTA require before looking for one. */
@@ -88,9 +99,9 @@ export function readBeamTable(header: FitsHeader, bytes: Uint8Array): { table: B
     columns[name] = values;
     units[name] = column.unit;
   }
-  const factors: Record<string, number> = {};
+  const factors: Record<string, AngleUnit> = {};
   for (const name of ["BMAJ", "BMIN", "BPA"]) {
-    const factor = degreesPer(units[name]!);
+    const factor = angleUnit(units[name]!);
     if (factor === undefined) {
       return { error: units[name] === "" ? `its ${name} column has no unit (TUNITn)` : `its ${name} column's unit '${units[name]}' is not an angle` };
     }
@@ -110,7 +121,7 @@ export function readBeamTable(header: FitsHeader, bytes: Uint8Array): { table: B
   const bmajRaw = columns.BMAJ!;
   const bminRaw = columns.BMIN!;
   // The median's order is by area in the unit of BMAJ squared, as casacore's ImageBeamSet has it.
-  const minorInMajorUnit = factors.BMIN! / factors.BMAJ!;
+  const minorInMajorUnit = degreesPer(units.BMIN!)! / degreesPer(units.BMAJ!)!;
   const areas = new Float64Array(rows);
   for (let r = 0; r < rows; r++) areas[r] = bmajRaw[r]! * (minorInMajorUnit === 1 ? bminRaw[r]! : bminRaw[r]! * minorInMajorUnit);
   const table: BeamTable = {
@@ -188,8 +199,8 @@ function parseHistoryBeam(line: string): Beam | undefined {
   } else {
     const restor = AIPS_RESTOR.exec(line);
     if (restor === null) return undefined;
-    const axes = degreesPer(restor[3] === "" ? "deg" : restor[3]!);
-    const pa = degreesPer(restor[5] === "" ? "deg" : restor[5]!);
+    const axes = angleUnit(restor[3] === "" ? "deg" : restor[3]!);
+    const pa = angleUnit(restor[5] === "" ? "deg" : restor[5]!);
     if (axes === undefined || pa === undefined) return undefined;
     [bmaj, bmin, bpa] = [toDegrees(num(restor[1]!), axes), toDegrees(num(restor[2]!), axes), toDegrees(num(restor[4]!), pa)];
   }

@@ -112,8 +112,9 @@ describe("BEAMS tables", () => {
     ["arcmin", 1 / 60],
   ])("converts %s", (unit, factor) => {
     const table = tableOf([{ bmaj: 2, bmin: 1, bpa: 0.5, chan: 0, pol: 0 }], { axisUnit: unit, paUnit: unit, angleForm: "D" });
-    expect(table.bmaj[0]).toBe(factor === 1 ? 2 : 2 * factor);
-    expect(table.bpa[0]).toBe(factor === 1 ? 0.5 : 0.5 * factor);
+    const deg = (v: number): number => (unit === "rad" ? v * factor : v / Math.round(1 / factor));
+    expect(table.bmaj[0]).toBe(deg(2));
+    expect(table.bpa[0]).toBe(deg(0.5));
     expect(degreesPer(unit)).toBe(factor);
   });
 
