@@ -14,6 +14,7 @@ import { BEAMS_GROUP, beamDatasets } from "../schema/beams-layout.js";
 
 export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefined): Promise<string[]> {
   const problems: string[] = [];
+  if (reader.kind("0") !== "group") return problems; // not an IDIA file: the structure check says so
   const stored = readStoredTable(reader, problems);
   const group0 = group0Beam(reader);
   if (image === undefined) {
