@@ -140,10 +140,12 @@ export function parseCard(text: string, index: number): Card {
   if (!COMMENTARY_KEYWORDS.has(keyword) && clean.startsWith("= ", 8)) {
     return valueCard(clean, text, index, keyword, false, "value", 10, problems);
   }
-  if (!COMMENTARY_KEYWORDS.has(keyword) && keyword !== "HIERARCH" && /^ *=/.test(clean.slice(8))) {
-    // `ABCDEFGH = value` or `KEY     =value`: meant as a value, but without the indicator the
-    // standard reads the card as commentary, which has no place in group 0.
-    problems.push({ what: "no value indicator ('= ' in columns 9-10)", fix: "the card is dropped" });
+  const eq = /^ *=/.exec(clean.slice(8));
+  if (!COMMENTARY_KEYWORDS.has(keyword) && keyword !== "HIERARCH" && eq !== null) {
+    // `ABCDEFGH = value` or `KEY     =value`: the standard reads it as commentary, but it is
+    // meant as a value, and cfitsio reads the value after the '='.
+    problems.push({ what: "no value indicator ('= ' in columns 9-10)", fix: "the value after the '=' is read" });
+    return valueCard(clean, text, index, keyword, false, "value", 8 + eq[0].length, problems);
   }
   return withProblems({ index, keyword, hierarch: false, kind: "commentary", valueText: clean.slice(8).trimEnd(), text }, problems);
 }

@@ -303,11 +303,14 @@ describe("parseCard: keywords and card kinds", () => {
     expect(noEq.kind).toBe("commentary");
     expect(noEq.keyword).toBe("DATE");
     expect(noEq.valueText).toBe("'2020'");
-    // "=" not followed by a space in column 10 is no value indicator
-    const tight = parse(card("NAXIS   =2"));
-    expect(tight.kind).toBe("commentary");
-    expect(tight.valueText).toBe("=2");
-    expect(isCommentary(tight)).toBe(true);
+    // "=" not followed by a space in column 10 is no value indicator; the value is read as cfitsio does
+    const tight = parse(card("EXPTIME =2"));
+    expect(tight.kind).toBe("value");
+    expect(tight.value).toEqual({ type: "integer", value: 2n });
+    expect(tight.problems).toEqual([{ what: "no value indicator ('= ' in columns 9-10)", fix: "the value after the '=' is read" }]);
+    const late = parse(card("ABCDEFGH = word"));
+    expect(late.keyword).toBe("ABCDEFGH");
+    expect(late.value).toEqual({ type: "string", value: "word" });
   });
 
   it("value cards are not commentary", () => {

@@ -17,8 +17,8 @@ export interface CorpusCard {
   readonly attribute?: readonly [string, AttributeValue];
   /** The name that must not be in group 0 when the card is dropped. */
   readonly dropped?: string;
-  /** The warning, without the `header card N (KEY): ` prefix; absent: none. */
-  readonly warning?: string;
+  /** The warning(s), without the `header card N (KEY): ` prefix; absent: none. */
+  readonly warning?: string | readonly string[];
 }
 
 export const CARD_CORPUS: readonly CorpusCard[] = [
@@ -97,8 +97,8 @@ export const CARD_CORPUS: readonly CorpusCard[] = [
   {
     source: "astropy issue 5909 (the '=' in column 10)",
     card: card("ABCDEFGH = unquotedstringliteral"),
-    dropped: "ABCDEFGH",
-    warning: "no value indicator ('= ' in columns 9-10); the card is dropped",
+    attribute: ["ABCDEFGH", { type: "string", value: "unquotedstringliteral" }],
+    warning: ["no value indicator ('= ' in columns 9-10); the value after the '=' is read", "unparsable value 'unquotedstringliteral'; kept as the text"],
   },
   {
     source: "ESO (astropy issue 3668): a lowercase exponent in a HIERARCH card, standard enough",
