@@ -64,6 +64,9 @@ export function describeBeam(beam: Beam): string {
   return `${arcsec(beam.bmaj)} × ${arcsec(beam.bmin)}, PA ${Number(beam.bpa.toPrecision(6))}°`;
 }
 
+/** 256 MiB: millions of channels' beams. */
+const MAX_TABLE_BYTES = 256 * 2 ** 20;
+
 /** The first binary table named BEAMS, read; or why there is none to use. */
 async function findBeamTable(path: string): Promise<{ table: BeamTable; hdu: number; warnings: string[] } | string> {
   const source = await openSource(path);
@@ -74,6 +77,8 @@ async function findBeamTable(path: string): Promise<{ table: BeamTable; hdu: num
     );
     if (hdu === undefined) return "the file has no BEAMS binary table";
     const [rows, rowBytes] = [hdu.info.axes[1] ?? 0, hdu.info.axes[0] ?? 0];
+    // A beam table is small (tens of bytes per channel): a header claiming more is not read.
+    if (rows * rowBytes > MAX_TABLE_BYTES) return `its BEAMS table (HDU ${hdu.index}) claims ${rows * rowBytes} bytes, more than a beam table can need (${MAX_TABLE_BYTES})`;
     const bytes = await source.read(hdu.dataStart, rows * rowBytes);
     const read = readBeamTable(hdu.header, bytes);
     if ("error" in read) return `its BEAMS table (HDU ${hdu.index}) cannot be used: ${read.error}`;
