@@ -86,3 +86,16 @@ describe("the whole corpus in one file", () => {
     expect(verdict.problems).toEqual([]);
   });
 });
+
+describe("a malformed card opening a header block", () => {
+  it("is still read as header, not taken for data (the missing-END check allows a few non-ASCII bytes)", async () => {
+    const filler = Array.from({ length: 36 - 6 }, (_, i) => `${`KEY${i}`.padEnd(8)}= ${String(i).padStart(20)}`.padEnd(80));
+    const latin = CARD_CORPUS.find((c) => c.card.includes("Jos\u00e9"))!;
+    const cube = makeCube(3, 4, 3, 2, 1, "random", 5);
+    const input = tmp.write("block2.fits", cubeFile(cube, [...filler, latin.card, "\tTAB    = 1".padEnd(80)]));
+    const warnings: string[] = [];
+    await convert(input, tmp.file("block2.hdf5"), { threads: 1, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toContain(`header card 37 (OBSERVER): ${latin.warning}`);
+    expect(warnings.some((w) => w.startsWith("header card 38 ("))).toBe(true);
+  });
+});
