@@ -40,17 +40,18 @@ export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsIm
     }
   }
   if (layout.hasDepth) writer.hardLink("0/SwizzledData", "0/PermutedData");
-  if (beams.table !== undefined) writeBeamTable(writer, beams.table, beams.tableHdu ?? 0);
+  if (beams.table !== undefined) writeBeamTable(writer, beams.table, beams.tableHdu ?? 0, beams.representativeRow ?? -1);
 }
 
 /** The BEAMS table under group 0 (src/schema/beams-layout.ts): one row per row of the FITS table, angles in degrees. */
-function writeBeamTable(writer: Hdf5Writer, table: BeamTable, hdu: number): void {
+function writeBeamTable(writer: Hdf5Writer, table: BeamTable, hdu: number, medianRow: number): void {
   writer.createGroup(BEAMS_GROUP);
   writer.setAttributes(BEAMS_GROUP, [
     ["NCHAN", { type: "int", value: BigInt(table.nchan) }],
     ["NPOL", { type: "int", value: BigInt(table.npol) }],
     ["UNIT", { type: "string", value: "deg" }],
     ["INPUT_HDU", { type: "int", value: BigInt(hdu) }],
+    ["MEDIAN_ROW", { type: "int", value: BigInt(medianRow) }],
   ]);
   const values: Record<string, Float64Array | BigInt64Array> = {
     BMAJ: table.bmaj,

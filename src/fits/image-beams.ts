@@ -19,6 +19,8 @@ export interface ImageBeams {
   readonly table?: BeamTable;
   /** The FITS HDU the table came from. */
   readonly tableHdu?: number;
+  /** The table row (0-based) whose beam is the representative one; undefined when it is not from the table. */
+  readonly representativeRow?: number;
   readonly warnings: readonly string[];
 }
 
@@ -47,7 +49,7 @@ export async function readImageBeams(path: string, header: FitsHeader): Promise<
       `the cube has per-channel beams (BEAMS table, ${where}), kept in 0/Beams; group 0's BMAJ, BMIN, BPA are the median-area beam ` +
         `(channel ${table.chan[row]}, polarization ${table.pol[row]}: ${describeBeam(beam)})`,
     );
-    return { representative: beam, table, tableHdu: hdu, warnings };
+    return { representative: beam, representativeRow: row, table, tableHdu: hdu, warnings };
   }
   if (own.length > 0) return { warnings: [] };
   const fromHistory = historyBeam(header.history());

@@ -9,8 +9,10 @@
  * | `0/Beams/BMAJ`, `BMIN`, `BPA` | float64 LE, degrees | `[rows]` |
  * | `0/Beams/CHAN`, `POL` | int64 LE | `[rows]` |
  *
- * with attributes NCHAN, NPOL (int64, the table's keywords), UNIT = 'deg' and INPUT_HDU (the
- * FITS HDU the table came from). CHAN indexes the spectral axis and POL the Stokes axis.
+ * with attributes NCHAN, NPOL (int64, the table's keywords), UNIT = 'deg', INPUT_HDU (the FITS
+ * HDU the table came from) and MEDIAN_ROW (int64: the row whose beam group 0's BMAJ, BMIN, BPA
+ * hold, the median-area beam; -1 when group 0's beam is the header's own or there is none).
+ * CHAN indexes the spectral axis and POL the Stokes axis.
  */
 import type { DatasetType } from "./layout.js";
 

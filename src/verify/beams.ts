@@ -17,11 +17,17 @@ export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefine
   if (reader.kind("0") !== "group") return problems; // not an IDIA file: the structure check says so
   const stored = readStoredTable(reader, problems);
   const group0 = group0Beam(reader);
+  const medianRow = stored === undefined ? undefined : storedMedianRow(reader, stored, problems);
   if (image === undefined) {
-    if (stored !== undefined && group0 !== undefined) {
+    if (stored !== undefined && medianRow !== undefined && medianRow >= 0) {
       const { row } = medianAreaBeam(stored);
-      if (row !== undefined && !sameBeam(group0, rowBeam(stored, row)) && !nearTie(stored, group0)) {
-        problems.push(`group 0's beam (BMAJ ${group0.bmaj}, BMIN ${group0.bmin}, BPA ${group0.bpa}) is not the median-area beam of 0/Beams (row ${row + 1})`);
+      const held = rowBeam(stored, medianRow);
+      if (row !== undefined && row !== medianRow && !nearTie(stored, held)) {
+        problems.push(`${BEAMS_GROUP} MEDIAN_ROW is ${medianRow}, but its median-area beam is row ${row}`);
+      }
+      if (group0 === undefined || !sameBeam(group0, held)) {
+        const shown = group0 === undefined ? "group 0 has no BMAJ, BMIN, BPA" : `group 0's beam (BMAJ ${group0.bmaj}, BMIN ${group0.bmin}, BPA ${group0.bpa})`;
+        problems.push(`${shown}, but ${BEAMS_GROUP} row ${medianRow} (MEDIAN_ROW) is BMAJ ${held.bmaj}, BMIN ${held.bmin}, BPA ${held.bpa}`);
       }
     }
     return problems;
@@ -31,7 +37,11 @@ export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefine
   if (expected.table !== undefined && stored === undefined && reader.kind(BEAMS_GROUP) === null) {
     problems.push(`${BEAMS_GROUP} is missing: the FITS file has a BEAMS table (HDU ${expected.tableHdu}) of ${expected.table.chan.length} rows`);
   }
-  if (expected.table !== undefined && stored !== undefined) compareTables(expected.table, stored, problems);
+  if (expected.table !== undefined && stored !== undefined) {
+    compareTables(expected.table, stored, problems);
+    const want = expected.representativeRow ?? -1;
+    if (medianRow !== undefined && medianRow !== want) problems.push(`${BEAMS_GROUP} MEDIAN_ROW is ${medianRow}, not ${want}`);
+  }
   if (expected.representative !== undefined) {
     const what = expected.table !== undefined ? "the median-area beam of the FITS BEAMS table" : "the FITS file's HISTORY beam";
     if (group0 === undefined) problems.push(`group 0 has no BMAJ, BMIN, BPA, but the FITS file has ${what}`);
@@ -95,6 +105,16 @@ function readStoredTable(reader: Hdf5Reader, problems: string[]): BeamTable | un
     units: { bmaj: "deg", bmin: "deg", bpa: "deg" },
     areas: bmaj.map((v, r) => v * bmin[r]!),
   };
+}
+
+/** MEDIAN_ROW: -1, or a row of the table. */
+function storedMedianRow(reader: Hdf5Reader, table: BeamTable, problems: string[]): number | undefined {
+  const v = reader.attributes(BEAMS_GROUP).find((a) => a.name === "MEDIAN_ROW")?.value;
+  if (typeof v !== "bigint" || v < -1n || v >= BigInt(table.chan.length)) {
+    problems.push(`${BEAMS_GROUP} attribute MEDIAN_ROW is missing or not -1 or a row of the table`);
+    return undefined;
+  }
+  return Number(v);
 }
 
 function compareTables(fits: BeamTable, stored: BeamTable, problems: string[]): void {
