@@ -12,10 +12,11 @@ import { readImageBeams } from "../fits/image-beams.js";
 import type { Hdf5Reader } from "../hdf5/reader.js";
 import { BEAMS_GROUP, beamDatasets } from "../schema/beams-layout.js";
 
-export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefined): Promise<string[]> {
+export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefined, structureOnly = false): Promise<string[]> {
   const problems: string[] = [];
   if (reader.kind("0") !== "group") return problems; // not an IDIA file: the structure check says so
-  const stored = readStoredTable(reader, problems);
+  const stored = readStoredTable(reader, problems, structureOnly);
+  if (structureOnly) return problems;
   const group0 = group0Beam(reader);
   const medianRow = stored === undefined ? undefined : storedMedianRow(reader, stored, problems);
   if (image === undefined) {
@@ -54,7 +55,7 @@ export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefine
 }
 
 /** The stored table, when present and well formed; what is wrong with it otherwise. */
-function readStoredTable(reader: Hdf5Reader, problems: string[]): BeamTable | undefined {
+function readStoredTable(reader: Hdf5Reader, problems: string[], structureOnly: boolean): BeamTable | undefined {
   const kind = reader.kind(BEAMS_GROUP);
   if (kind === null) return undefined;
   if (kind !== "group") {
@@ -87,7 +88,7 @@ function readStoredTable(reader: Hdf5Reader, problems: string[]): BeamTable | un
     }
     if (rows !== undefined && info.shape[0] !== rows) problems.push(`dataset ${d.path} has ${info.shape[0]} rows, the other beam datasets ${rows}`);
     rows ??= info.shape[0]!;
-    columns.set(name, reader.read(d.path) as Float64Array | BigInt64Array);
+    if (!structureOnly) columns.set(name, reader.read(d.path) as Float64Array | BigInt64Array);
   }
   if (nchan === undefined || npol === undefined || columns.size < 5 || problems.length > 0) return undefined;
   const f = (name: string): Float64Array => columns.get(name) as Float64Array;

@@ -135,7 +135,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       notes.push("structure only: no values compared");
     }
 
-    problems.push(...(await checkBeams(reader, image)));
+    problems.push(...(await checkBeams(reader, image, options.structureOnly)));
 
     let sha256: VerifyReport["sha256"];
     if (image !== undefined) {
