@@ -116,6 +116,16 @@ export const CARD_CORPUS: readonly CorpusCard[] = [
     attribute: ["IRAF-MAX", { type: "float", value: 1293.573 }],
   },
   {
+    source: "AIPS FITTP (BLOCKED, with its comment), standard",
+    card: card("BLOCKED =                    T / Tape may be blocked"),
+    attribute: ["BLOCKED", { type: "bool", value: true }],
+  },
+  {
+    source: "AIPS FITTP (EPOCH with a D exponent)",
+    card: card("EPOCH   =   2.000000000D+03"),
+    attribute: ["EPOCH", { type: "float", value: 2000 }],
+  },
+  {
     source: "Miriad (CELLSCAL), standard",
     card: card("CELLSCAL= '1/F     '"),
     attribute: ["CELLSCAL", { type: "string", value: "1/F" }],

@@ -74,6 +74,7 @@ describe("the whole corpus in one file", () => {
         const a = attrs.get(name);
         expect(a, name).toBeDefined();
         if (value.type === "float") expect(Object.is(Number(a!.value), value.value) || (Number.isNaN(value.value) && Number.isNaN(Number(a!.value)))).toBe(true);
+        else if (value.type === "bool") expect(a!.value).toBe(value.value ? 1 : 0); // uint8, as CARTA reads booleans
         else expect(a!.value).toBe(value.value);
         if (value.type === "float") expect(a!.type.class).toBe("float");
         if (value.type === "string") expect(a!.type.vlen).toBe(false);
