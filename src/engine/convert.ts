@@ -10,6 +10,7 @@
 import { statSync } from "node:fs";
 import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
+import { readImageBeams } from "../fits/image-beams.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
@@ -161,8 +162,10 @@ export async function convert(input: string, output: string, options: ConvertOpt
     const progress = new ProgressTracker(options.onProgress, image.info.dataBytes, layout.hasDepth);
     progress.report("open", 0, 0);
 
+    const beams = await readImageBeams(image.path, image.header);
     writer = await openWriter(out.temporary);
-    writeStructure(writer, layout, image, warn);
+    writeStructure(writer, layout, image, warn, beams);
+    beams.warnings.forEach(warn);
 
     pool = createPool(plan.threads, kernels.name);
     const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch(), pool };

@@ -3,7 +3,10 @@
  * window results and the summary statistics; and reading windows back from DATA. All writes
  * are by position, so the order of units never changes the file.
  */
+import type { BeamTable } from "../fits/beams.js";
 import type { FitsImage } from "../fits/image.js";
+import type { ImageBeams } from "../fits/image-beams.js";
+import { BEAMS_GROUP, beamDatasets } from "../schema/beams-layout.js";
 import type { Hdf5Writer } from "../hdf5/writer.js";
 import { axisPlanWarnings } from "../schema/axes.js";
 import { headerAttributes, type HeaderAttributes } from "../schema/header-attributes.js";
@@ -19,15 +22,17 @@ import { windowOutputViews } from "./unit-tasks.js";
 /**
  * The attributes the conversion writes from the image's header: group `0`'s (in creation order)
  * and the root group's header-derived ones (COMMENT, HISTORY, LONGSTRN.*), before the
- * provenance. One derivation for the converter and for `verify`, which compares a file with it.
+ * provenance, with the representative beam of per-channel beams (src/fits/image-beams.ts). One
+ * derivation for the converter and for `verify`, which compares a file with it.
  */
-export function structureAttributes(image: FitsImage): HeaderAttributes {
-  return headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION }, image.axes);
+export function structureAttributes(image: FitsImage, beams: ImageBeams = { warnings: [] }): HeaderAttributes {
+  const extras = beams.representative === undefined ? {} : { beam: beams.representative };
+  return headerAttributes(image.header, image.shape, { name: CONVERTER_NAME, version: CONVERTER_VERSION }, image.axes, extras);
 }
 
 /** Groups, attributes and every dataset (storage filled later), and the PermutedData link. */
-export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void): void {
-  const attributes = structureAttributes(image);
+export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsImage, warn: (m: string) => void, beams: ImageBeams = { warnings: [] }): void {
+  const attributes = structureAttributes(image, beams);
   axisPlanWarnings(image.axes, { compressed: image.compressed }).forEach(warn);
   attributes.warnings.forEach(warn);
   for (const group of layout.groups) writer.createGroup(group, group === "0");
@@ -47,6 +52,30 @@ export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsIm
     }
   }
   if (layout.hasDepth) writer.hardLink("0/SwizzledData", "0/PermutedData");
+  if (beams.table !== undefined) writeBeamTable(writer, beams.table, beams.tableHdu ?? 0, beams.representativeRow ?? -1);
+}
+
+/** The BEAMS table under group 0 (src/schema/beams-layout.ts): one row per row of the FITS table, angles in degrees. */
+function writeBeamTable(writer: Hdf5Writer, table: BeamTable, hdu: number, medianRow: number): void {
+  writer.createGroup(BEAMS_GROUP);
+  writer.setAttributes(BEAMS_GROUP, [
+    ["NCHAN", { type: "int", value: BigInt(table.nchan) }],
+    ["NPOL", { type: "int", value: BigInt(table.npol) }],
+    ["UNIT", { type: "string", value: "deg" }],
+    ["INPUT_HDU", { type: "int", value: BigInt(hdu) }],
+    ["MEDIAN_ROW", { type: "int", value: BigInt(medianRow) }],
+  ]);
+  const values: Record<string, Float64Array | BigInt64Array> = {
+    BMAJ: table.bmaj,
+    BMIN: table.bmin,
+    BPA: table.bpa,
+    CHAN: BigInt64Array.from(table.chan, BigInt),
+    POL: BigInt64Array.from(table.pol, BigInt),
+  };
+  for (const d of beamDatasets(table.chan.length)) {
+    writer.createDataset({ path: d.path, shape: [...d.shape], dtype: d.dtype });
+    writer.writeAll(d.path, values[d.path.split("/").pop()!]!);
+  }
 }
 
 /** Write one plane's histogram and mipmaps; keep its statistics for the end. */

@@ -73,9 +73,17 @@ export async function readHdu(source: ByteSource, offset: number, index: number)
   return hdu;
 }
 
-/** Whether every byte is printable ASCII (what header cards are made of). */
+/**
+ * Whether 80 bytes look like a header card: a printable keyword field and text after it. A few
+ * bytes outside printable ASCII are allowed (a tab, a Latin-1 letter in a string: the card
+ * parser reads those leniently); binary data is rarely that close to text.
+ */
 function isText(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b >= 32 && b <= 126);
+  const printable = (b: number): boolean => b >= 32 && b <= 126;
+  if (!bytes.subarray(0, 8).every(printable)) return false;
+  let other = 0;
+  for (const b of bytes) if (!printable(b)) other++;
+  return other <= 8;
 }
 
 function startsWith(bytes: Uint8Array, text: string): boolean {

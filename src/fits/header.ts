@@ -4,7 +4,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { type Card, type CardValue, CARD_LENGTH, parseCard } from "./card.js";
+import { type Card, type CardValue, CARD_LENGTH, MANDATORY_KEYWORD, badCard, parseCard } from "./card.js";
 import { FitsError, truncatedHeader } from "./errors.js";
 
 /** The size of a FITS block in bytes. */
@@ -169,6 +169,7 @@ function mergeContinuations(raw: readonly Card[]): Card[] {
       value: { type: "string", value: joined },
       valueText: `'${joined.replace(/'/g, "''")}'`,
       text,
+      ...(first.problems !== undefined && { problems: first.problems }),
     };
     out.push(comments.length > 0 ? { ...card, comment: comments.join(" ") } : card);
   }
@@ -228,6 +229,7 @@ export class HeaderParser {
       let card: Card;
       try {
         card = parseCard(text.slice(c * CARD_LENGTH, (c + 1) * CARD_LENGTH), this.cards.length);
+        refuseMandatoryProblem(card);
       } catch (e) {
         if (e instanceof FitsError && this.file !== undefined) e.withFile(this.file);
         throw e;
@@ -258,6 +260,19 @@ export class HeaderParser {
     }
     return new FitsHeader(this.cards, this.blocks, this.file);
   }
+}
+
+/**
+ * A malformed first card (SIMPLE or XTENSION) or mandatory keyword (BITPIX, NAXIS, NAXISn,
+ * PCOUNT, GCOUNT, BSCALE, BZERO, BLANK) refuses the file, at once: guessing where the data is or
+ * what its values mean would convert the wrong numbers. Every other card is read leniently.
+ */
+function refuseMandatoryProblem(card: Card): void {
+  const problem = card.problems?.[0];
+  if (problem === undefined) return;
+  if (card.index !== 0 && !(card.kind === "value" && MANDATORY_KEYWORD.test(card.keyword) && !card.hierarch)) return;
+  const named = /^[\x20-\x7e]{8}$/.test(card.text.slice(0, 8)) && card.keyword !== "";
+  throw badCard(card.index, named ? card.keyword : undefined, problem.what);
 }
 
 /**

@@ -31,7 +31,7 @@ export type AttrValue =
   /** 1-D array of fixed-length NULLTERM ASCII strings, sized to the longest + 1 byte. */
   | { type: "strings"; value: string[] };
 
-export type DatasetDtype = "float32" | "int64";
+export type DatasetDtype = "float32" | "float64" | "int64";
 
 export interface DatasetSpec {
   /** Path of the dataset, e.g. "0/DATA" (relative to the root; a leading "/" is allowed). */
@@ -43,7 +43,7 @@ export interface DatasetSpec {
   chunks?: number[];
 }
 
-export type DatasetData = Float32Array | BigInt64Array;
+export type DatasetData = Float32Array | Float64Array | BigInt64Array;
 
 /** The fixed string size of the reference converter. */
 export const STRING_ATTR_SIZE = 256;
@@ -70,6 +70,7 @@ interface DatasetRecord {
 
 const DTYPE_META: Record<DatasetDtype, TypeMeta> = {
   float32: { type: H5T_FLOAT, size: 4, signed: false, vlen: false, littleEndian: true },
+  float64: { type: H5T_FLOAT, size: 8, signed: false, vlen: false, littleEndian: true },
   int64: { type: H5T_INTEGER, size: 8, signed: true, vlen: false, littleEndian: true },
 };
 
@@ -408,10 +409,10 @@ export class Hdf5Writer {
   }
 
   private checkData(p: string, rec: DatasetRecord, data: DatasetData, n: number): void {
-    const ok = rec.dtype === "float32" ? data instanceof Float32Array : data instanceof BigInt64Array;
-    if (!ok) {
+    const needs = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array }[rec.dtype];
+    if (!(data instanceof needs)) {
       const got = (data as object | null)?.constructor?.name ?? typeof data;
-      throw this.argError(p, `${rec.dtype} dataset needs ${rec.dtype === "float32" ? "Float32Array" : "BigInt64Array"} data, got ${got}`);
+      throw this.argError(p, `${rec.dtype} dataset needs ${needs.name} data, got ${got}`);
     }
     if (data.length !== n) throw this.argError(p, `data has ${data.length} elements, the selection ${n}`);
   }

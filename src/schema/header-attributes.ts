@@ -3,6 +3,7 @@
  * (CARTA rebuilds the header from these attributes, in creation order, one 80-column card each).
  * Pure: header in, attribute list and warnings out.
  */
+import type { Beam } from "../fits/beams.js";
 import type { Card } from "../fits/card.js";
 import type { FitsHeader } from "../fits/header.js";
 import { permuteAxisKeywords, type AxisMapping } from "./axis-keywords.js";
@@ -39,12 +40,22 @@ const EXTENSION_KEYWORDS = new Set(["XTENSION", "PCOUNT", "GCOUNT"]);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+export interface HeaderExtras {
+  /**
+   * A beam to add as BMAJ, BMIN, BPA (degrees, float64) when the header has none of its own:
+   * the median-area beam of a BEAMS table, or an AIPS HISTORY beam (src/fits/image-beams.ts).
+   * CARTA reads a beam from an HDF5 file only through these cards.
+   */
+  readonly beam?: Beam;
+}
+
 export function headerAttributes(
   header: FitsHeader,
   shape: Shape4,
   converter: { name: string; version: string },
   /** Which FITS axes the shape's axes are (src/schema/axes.ts): axis keywords are renamed to match. */
   axes?: AxisMapping,
+  extras: HeaderExtras = {},
 ): HeaderAttributes {
   const group0: Attribute[] = [
     ["SCHEMA_VERSION", { type: "string", value: SCHEMA_VERSION }],
@@ -63,7 +74,14 @@ export function headerAttributes(
     group0.push([name, value]);
   };
 
+  let beam = extras.beam;
+  const beamAfter = beam === undefined ? -1 : beamPlace(header);
   for (const card of header.cards) {
+    if (beam !== undefined && card.index > beamAfter) {
+      addBeam(beam, add);
+      beam = undefined;
+    }
+    for (const problem of card.problems ?? []) warnings.push(`${cardName(card)}: ${problem.what}; ${problem.fix}`);
     if (card.kind !== "value") continue; // COMMENT, HISTORY, blank and orphan CONTINUE: kept on the root group
     const name = card.hierarch ? `HIERARCH ${card.keyword}` : card.keyword;
     const axis = /^NAXIS(\d+)$/.exec(name);
@@ -94,11 +112,36 @@ export function headerAttributes(
     }
   }
 
+  if (beam !== undefined) addBeam(beam, add);
+
   const comments = header.comments();
   const history = header.history();
   if (comments.length > 0) root.push(["COMMENT", { type: "strings", value: comments }]);
   if (history.length > 0) root.push(["HISTORY", { type: "strings", value: history }]);
   return { group0: axes === undefined ? group0 : permuteAxisKeywords(group0, axes), root, warnings };
+}
+
+/**
+ * Where the beam cards go: after CASAMBM (which announces the beams), else after EXTEND or the
+ * last NAXISn: where CASA's exportfits puts BMAJ, BMIN, BPA. The card index they follow.
+ */
+function beamPlace(header: FitsHeader): number {
+  const casambm = header.get("CASAMBM");
+  if (casambm !== undefined) return casambm.index;
+  let last = 0;
+  for (const card of header.cards) if (card.kind === "value" && /^(?:NAXIS\d*|EXTEND)$/.test(card.keyword)) last = card.index;
+  return last;
+}
+
+function addBeam(beam: Beam, add: (name: string, value: AttributeValue) => void): void {
+  add("BMAJ", { type: "float", value: beam.bmaj });
+  add("BMIN", { type: "float", value: beam.bmin });
+  add("BPA", { type: "float", value: beam.bpa });
+}
+
+/** `card 12 (OBSERVER)`: the card number from 1, as FITS readers count them. */
+function cardName(card: Card): string {
+  return card.keyword === "" ? `header card ${card.index + 1}` : `header card ${card.index + 1} (${card.keyword})`;
 }
 
 /**

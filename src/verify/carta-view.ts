@@ -49,7 +49,7 @@ export function checkCartaView(
 ): CartaView {
   const problems: string[] = [];
   const warnings: string[] = [];
-  problems.push(...cardProblems(group0));
+  cardProblems(group0, problems, warnings);
   if (layout !== undefined) problems.push(...axisProblems(group0, layout, shapeOf, usable));
   const beam = beamProblem(group0);
   if (beam !== undefined) {
@@ -61,8 +61,7 @@ export function checkCartaView(
 
 // -- the header as cards ------------------------------------------------------------------------
 
-function cardProblems(group0: readonly AttributeInfo[]): string[] {
-  const problems: string[] = [];
+function cardProblems(group0: readonly AttributeInfo[], problems: string[], warnings: string[]): void {
   group0.forEach((a, i) => {
     const card = cartaCard(a);
     if (card === undefined) return; // non-scalar or unreadable: the structure check says so
@@ -71,10 +70,16 @@ function cardProblems(group0: readonly AttributeInfo[]): string[] {
       return;
     }
     if (SCHEMA_ATTRIBUTES.has(a.name)) return;
+    const value = attributeValueOf(a);
+    if (value?.type === "float" && !Number.isFinite(value.value)) {
+      // What the converter writes for a header's `NaN` or `Inf` (docs/compatibility.md): CARTA
+      // cannot read the card back, as it cannot read the FITS file's, so both leave it out.
+      warnings.push(`0 attribute ${a.name}: CARTA's header card ${card.trimEnd()} is not a number it reads (nor is the FITS header's NaN or Inf): the keyword is left out, as from the FITS file`);
+      return;
+    }
     const why = cardMismatch(card, a, i);
     if (why !== undefined) problems.push(`0 attribute ${a.name}: CARTA's header card ${why}: ${card.trimEnd()}`);
   });
-  return problems;
 }
 
 /** Why the card does not give back the attribute as a FITS keyword card, or undefined. */

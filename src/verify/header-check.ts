@@ -8,6 +8,7 @@
 import { PROVENANCE_ATTRIBUTES } from "../engine/provenance.js";
 import { structureAttributes } from "../engine/output-writes.js";
 import type { FitsImage } from "../fits/image.js";
+import type { ImageBeams } from "../fits/image-beams.js";
 import type { AttributeInfo } from "../hdf5/reader.js";
 import type { AttributeValue } from "../schema/header-attributes.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
@@ -22,10 +23,10 @@ export interface HeaderCheck {
 
 const SOURCE_ATTRIBUTES = ["SOURCE_BITPIX", "SOURCE_BSCALE", "SOURCE_BZERO", "SOURCE_BLANK"] as const;
 
-export function checkHeaderAgainstFits(image: FitsImage, group0: readonly AttributeInfo[], root: readonly AttributeInfo[]): HeaderCheck {
+export function checkHeaderAgainstFits(image: FitsImage, beams: ImageBeams, group0: readonly AttributeInfo[], root: readonly AttributeInfo[]): HeaderCheck {
   const problems: string[] = [];
   const notes: string[] = [];
-  const derived = structureAttributes(image);
+  const derived = structureAttributes(image, beams);
   const expected = derived.group0.map(([name, value]) => [name, value] as [string, AttributeValue]);
   const sourceHasBeam = ["BMAJ", "BMIN", "BPA"].every((name) => expected.some(([n]) => n === name));
 

@@ -6,6 +6,7 @@
  */
 import type { AttributeInfo, DatasetInfo, Hdf5Reader } from "../hdf5/reader.js";
 import { readProvenance, type Provenance } from "../engine/provenance.js";
+import { BEAM_PATHS } from "../schema/beams-layout.js";
 import { layoutOf, SCHEMA_VERSION, type DatasetLayout, type Layout, type Shape4 } from "../schema/layout.js";
 
 export interface StructureResult {
@@ -221,6 +222,7 @@ function checkLinkAndExtras(reader: Hdf5Reader, layout: Layout, expected: readon
   const allowed = new Set<string>(["/0"]);
   for (const g of layout.groups) allowed.add(`/${g}`);
   for (const d of expected) allowed.add(`/${d.path}`);
+  for (const p of BEAM_PATHS) allowed.add(p); // the per-channel beams, a documented extension (src/verify/beams.ts checks them)
   if (layout.hasDepth) {
     allowed.add("/0/PermutedData");
     for (const p of [...allowed]) if (p.startsWith("/0/SwizzledData/")) allowed.add(p.replace("/0/SwizzledData/", "/0/PermutedData/"));

@@ -26,8 +26,10 @@ import { FitsImage } from "../fits/image.js";
 import { describePermutation } from "../schema/axes.js";
 import type { HduSelector } from "../fits/hdu.js";
 import type { FileDigest } from "../fits/source.js";
+import { readImageBeams } from "../fits/image-beams.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
 import type { Shape4 } from "../schema/layout.js";
+import { checkBeams } from "./beams.js";
 import { checkCartaView } from "./carta-view.js";
 import { checkContent } from "./content.js";
 import { Differences, type Difference } from "./differences.js";
@@ -174,7 +176,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     const group0 = hasGroup0 ? reader.attributes("0") : [];
     let sourceHasBeam: boolean | undefined;
     if (image !== undefined && hasGroup0) {
-      const header = checkHeaderAgainstFits(image, group0, reader.attributes("/"));
+      const header = checkHeaderAgainstFits(image, await readImageBeams(image.path, image.header), group0, reader.attributes("/"));
       problems.push(...header.problems);
       notes.push(...header.notes);
       sourceHasBeam = header.sourceHasBeam;
@@ -208,6 +210,8 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     } else if (options.structureOnly) {
       notes.push("structure only: no values compared");
     }
+
+    problems.push(...(await checkBeams(reader, image, options.structureOnly)));
 
     let sha256: VerifyReport["sha256"];
     if (image !== undefined) {

@@ -51,7 +51,7 @@ const cases: Case[] = [
   { name: "empty.fits", bytes: new Uint8Array(0), problem: /^not a FITS file: the file is empty$/ },
   { name: "text.fits", bytes: new TextEncoder().encode("This is a plain text file, not FITS.\n".repeat(100)), problem: /^not a FITS file: it does not start with 'SIMPLE  ='$/ },
   { name: "garbage.fits", bytes: junk(10_000, 1), problem: /^not a FITS file: it does not start with 'SIMPLE  ='$/ },
-  { name: "garbage-after-simple.fits", bytes: concat([new TextEncoder().encode("SIMPLE  =                    T"), junk(8000, 2)]), problem: /^card 1 \(SIMPLE\): character 0x[0-9A-F]{2} at column \d+ is not printable ASCII \(32\.\.126\)$/ },
+  { name: "garbage-after-simple.fits", bytes: concat([new TextEncoder().encode("SIMPLE  =                    T"), junk(8000, 2)]), problem: /^card 1 \(SIMPLE\): character 0x[0-9A-F]{2} at column \d+(?: \(and \d+ more\))? is not printable ASCII \(32\.\.126\)$/ },
   { name: "simple-false.fits", bytes: concat([headerBytes([valueCard("SIMPLE", "F"), ...primaryCards(-32, [2, 2]).slice(1)]), data(16)]), problem: /^SIMPLE = F: this is not a standard FITS file$/ },
   { name: "truncated-header.fits", bytes: cube.subarray(0, 1000), problem: /^truncated header: HDU 0 header at byte 0 ends after 1000 bytes, before its END card/ },
   { name: "header-block-only.fits", bytes: headerWithoutEnd(primaryCards(-32, [10, 10, 3])), problem: /^truncated header: HDU 0 header at byte 0 ends after 2880 bytes, before its END card/ },

@@ -174,3 +174,26 @@ describe("header attributes in the written file, as CARTA reads them", () => {
     }
   });
 });
+
+describe("header attributes: an added beam (per-channel or HISTORY beams)", () => {
+  const beam = { bmaj: 1.25e-3, bmin: 1e-3, bpa: 45 };
+  const names = (cards: string[]) => headerAttributes(parseHeaderBytes(headerBytes(cards)), shape3, converter, undefined, { beam }).group0.map(([n]) => n);
+
+  it("goes right after CASAMBM, else after EXTEND or the last NAXISn, as float64 degrees", () => {
+    const casa = names([...primaryCards(-32, [4, 3, 2]), valueCard("EXTEND", "T"), valueCard("CASAMBM", "T"), card("BUNIT   = 'Jy/beam'")]);
+    expect(casa.slice(-5)).toEqual(["CASAMBM", "BMAJ", "BMIN", "BPA", "BUNIT"]);
+    const extend = names([...primaryCards(-32, [4, 3, 2]), valueCard("EXTEND", "T"), card("BUNIT   = 'Jy/beam'")]);
+    expect(extend.slice(-5)).toEqual(["EXTEND", "BMAJ", "BMIN", "BPA", "BUNIT"]);
+    const plain = names([...primaryCards(-32, [4, 3, 2]), card("BUNIT   = 'Jy/beam'")]);
+    expect(plain.slice(-5)).toEqual(["NAXIS3", "BMAJ", "BMIN", "BPA", "BUNIT"]);
+    const last = names(primaryCards(-32, [4, 3, 2]));
+    expect(last.slice(-3)).toEqual(["BMAJ", "BMIN", "BPA"]);
+    const { group0 } = headerAttributes(parseHeaderBytes(headerBytes(primaryCards(-32, [4, 3, 2]))), shape3, converter, undefined, { beam });
+    expect(group0.find(([n]) => n === "BPA")![1]).toEqual({ type: "float", value: 45 });
+  });
+
+  it("never duplicates a keyword", () => {
+    const got = names([...primaryCards(-32, [4, 3, 2]), valueCard("BMAJ", "2.0E-3")]);
+    expect(got.filter((n) => n === "BMAJ")).toHaveLength(1);
+  });
+});

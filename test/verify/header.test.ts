@@ -168,18 +168,20 @@ describe("what CARTA derives (without the FITS file)", () => {
     ]);
   });
 
-  it("a card that does not read back: an undoubled quote, a NaN, a name that is not a FITS keyword", async () => {
+  it("a card that does not read back: an undoubled quote, a name that is not a FITS keyword (a NaN is a warning)", async () => {
     const file = await tampered(
       editing("/0", (a) => [
         ...setAttr(setAttr(a, "OBJECT", { type: "string", value: "O'Neil" }), "CRVAL2", { type: "float", value: Number.NaN }),
         ["lowercase", { type: "int", value: 1n }],
       ]),
     );
-    const problems = (await verifyFile(file)).problems;
+    const report = await verifyFile(file);
+    // A NaN is what the converter writes for a header's NaN: said, not a failure.
+    expect(report.warnings).toEqual([expect.stringMatching(/^0 attribute CRVAL2: CARTA's header card CRVAL2  = NAN is not a number it reads/)]);
+    const problems = report.problems;
     expect(problems).toEqual([
-      expect.stringMatching(/^0 attribute CRVAL2: CARTA's header card does not parse as FITS \(.*\): CRVAL2  = NAN$/),
-      expect.stringMatching(/^0 attribute OBJECT: CARTA's header card does not parse as FITS \(unexpected text 'Neil'' after the string value\): OBJECT  = 'O'Neil'$/),
-      expect.stringMatching(/^0 attribute lowercase: CARTA's header card does not parse as FITS \(keyword 'lowercas' may only hold .*\): lowercase= 1$/),
+      "0 attribute OBJECT: CARTA's header card reads back as 'O' (a quote in the value that is not doubled ends the string): OBJECT  = 'O'Neil'",
+      "0 attribute lowercase: CARTA's header card is not a FITS keyword card for lowercase (CARTA's FITS parser reads it as commentary): lowercase= 1",
     ]);
   });
 
