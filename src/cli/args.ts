@@ -22,7 +22,7 @@ export interface CliArgs {
   readonly memory: boolean;
   /** `--json` (with `-m`). */
   readonly json: boolean;
-  /** `-q`: deprecated, accepted. */
+  /** `-q`: no warnings on stderr. */
   readonly quiet: boolean;
   /** `--memory-limit`, bytes. */
   readonly memoryLimit?: number;
@@ -81,7 +81,7 @@ function parser() {
     .option("json", { type: "boolean", default: false, describe: "with -m: print both modes' predictions as JSON (bytes)" })
     .option("memory-limit", { type: "string", describe: "most memory this run may use, e.g. 50GB, 48GiB (also taken as available)" })
     .option("threads", { type: "string", describe: "threads (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
-    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "deprecated: quiet is the default" })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print no warnings (errors are still printed)" })
     .option("hdu", { type: "string", describe: "HDU to convert: an index (0 = primary), EXTNAME or EXTNAME,EXTVER" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
     .option("checksum", { type: "boolean", default: true, describe: "verify the input's CHECKSUM and DATASUM keywords when present (--no-checksum: skip)" })
