@@ -69,7 +69,8 @@ Without -s or --fast, fast mode is used when its predicted memory fits in the me
 (--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.
 
 $0 verify [-p] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).
-$0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).`;
+$0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).
+$0 help [verify|batch]: this help, or a subcommand's. An input named like an option follows --.`;
 
 function parser() {
   return commandParser(USAGE)

@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 function help(argv: readonly string[], io: CliIo): Promise<number> {
   const [topic, ...rest] = argv;
   if (rest.length === 0) {
-    if (topic === undefined || topic === "convert") return main(["--help"], io);
+    if (topic === undefined || topic === "convert" || topic === "--help" || topic === "-h") return main(["--help"], io);
     if (topic === "verify" || topic === "batch") return main([topic, "--help"], io);
   }
   const what = rest.length > 0 ? `help takes at most one subcommand, not ${argv.length}` : `help: no subcommand "${topic}" (there are verify and batch; a file named help is converted as ./help)`;

@@ -230,6 +230,7 @@ describe("--help and --version", () => {
     expect(help).toEqual(await run(["--help"]));
     expect(help.stdout).toMatch(/^fits2idia-ts \[-o output\]/);
     expect(await run(["help", "convert"])).toEqual(help);
+    expect(await run(["help", "--help"])).toEqual(help);
     const verify = await run(["help", "verify"]);
     expect(verify).toEqual(await run(["verify", "--help"]));
     expect(verify.stdout).toMatch(/^fits2idia-ts verify /);
