@@ -7,8 +7,8 @@
  * temporary file and lock removed (as for a second SIGINT), and the process exits 141 at once,
  * printing nothing (the stream that failed may be the one an error would go to).
  *
- * A batch's conversion processes (src/batch/child.ts) finish the conversion they are running
- * and end when the batch's process has gone: their outputs are complete or absent.
+ * What else must stop first registers with onBrokenPipe: a batch stops its conversion
+ * processes (SIGTERM: each removes its temporary file) rather than leave them running.
  */
 import { discardAllOutputsSync } from "../engine/output-file.js";
 
@@ -17,11 +17,26 @@ export const BROKEN_PIPE_STATUS = 128 + 13;
 
 type Stream = Pick<NodeJS.EventEmitter, "on">;
 
+const beforeExit = new Set<() => void>();
+
+/** Run `stop` (synchronously) before the process exits for a broken pipe; returns its removal. */
+export function onBrokenPipe(stop: () => void): () => void {
+  beforeExit.add(stop);
+  return () => beforeExit.delete(stop);
+}
+
 /** Watch the streams (default: stdout and stderr) for EPIPE; other errors are left as they are. */
 export function exitOnBrokenPipe(streams: readonly Stream[] = [process.stdout, process.stderr], exit: (code: number) => void = (code) => process.exit(code)): void {
   for (const stream of streams) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") throw error;
+      for (const stop of [...beforeExit]) {
+        try {
+          stop();
+        } catch {
+          // Exiting regardless.
+        }
+      }
       discardAllOutputsSync();
       exit(BROKEN_PIPE_STATUS);
     });

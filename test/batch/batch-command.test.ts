@@ -167,6 +167,37 @@ describe("batch on this node", () => {
     expect(existsSync(join(bigOut, "big2.hdf5"))).toBe(false);
   }, 120_000);
 
+  it("its stderr's reader gone (| head -1): exit 141, and the running conversions stop too, leaving nothing", async () => {
+    const piped = join(tmp.dir, "piped");
+    mkdirSync(piped);
+    writeFileSync(join(piped, "a.fits"), cubeFile(makeCube(3, 64, 64, 8, 1, "random", 31)));
+    writeCube(join(piped, "b.fits"), 512, 256, 128);
+    const out = join(tmp.dir, "piped-out");
+    // Both start side by side; the reader goes away once it has read that, so that the line saying
+    // that a.fits is done meets the broken pipe while b.fits is still converting.
+    const running = start(command, ["batch", piped, "-d", out, "-p", "--threads", "2"], { env: cleanEnv(command) });
+    await running.waitForLine(/\[1\/2\] .*a\.fits: converting in /);
+    await running.waitForLine(/\[2\/2\] .*b\.fits: converting in /);
+    running.child.stderr!.destroy();
+    const done = await running.finished;
+    expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 141, stdout: "" });
+    // The conversion processes of this build (in process groups of their own) end by themselves.
+    const childScript = join(command.bin, "..", "..", "batch", "child.js");
+    const conversions = (): string[] =>
+      readdirSync("/proc").filter((pid) => {
+        if (!/^\d+$/.test(pid)) return false;
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(childScript);
+        } catch {
+          return false;
+        }
+      });
+    for (let waited = 0; conversions().length > 0 && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(conversions()).toEqual([]);
+    // a.hdf5 complete (it ended first), b.fits interrupted: no output, no temporary file, no lock.
+    expect(readdirSync(out).sort()).toEqual(["a.hdf5"]);
+  }, 90_000);
+
   it("an output folder that cannot be made fails only its input", async () => {
     const tree = join(tmp.dir, "tree");
     mkdirSync(join(tree, "sub"), { recursive: true });
