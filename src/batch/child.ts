@@ -21,7 +21,7 @@ async function run(job: BatchJob, signal: AbortSignal): Promise<JobResult> {
   if (job.skipVerified && existsSync(job.output)) {
     const { verifyFile } = await import("../verify/index.js");
     try {
-      const report = await verifyFile(job.output, job.input, { threads: job.threads, signal });
+      const report = await verifyFile(job.output, job.input, { threads: job.threads, signal, ...(job.hdu !== undefined ? { hdu: job.hdu } : {}) });
       if (report.ok) {
         const options = report.provenance?.options as { mode?: unknown } | undefined;
         const mode = options?.mode === "fast" || options?.mode === "slow" ? (options.mode as Mode) : undefined;
@@ -40,6 +40,7 @@ async function run(job: BatchJob, signal: AbortSignal): Promise<JobResult> {
     checksum: job.checksum,
     ignoreChecksum: job.ignoreChecksum,
     memoryLimit: job.memoryLimit,
+    ...(job.hdu !== undefined ? { hdu: job.hdu } : {}),
     signal,
   });
   const warnings = report.warnings.length > 0 ? `${report.warnings.length} warning${report.warnings.length > 1 ? "s" : ""}` : undefined;

@@ -3,6 +3,7 @@
  * what comes back. Plain data: it travels over the child process's IPC channel.
  */
 import type { Mode } from "../engine/defaults.js";
+import type { HduSelector } from "../fits/hdu.js";
 
 export interface BatchJob {
   readonly input: string;
@@ -16,6 +17,8 @@ export interface BatchJob {
   readonly checksum?: boolean;
   readonly ignoreChecksum?: boolean;
   readonly memoryLimit?: number;
+  /** The HDU to convert (absent: the first image), and to verify an existing output against. */
+  readonly hdu?: HduSelector;
 }
 
 export type JobStatus = "converted" | "skipped" | "failed";

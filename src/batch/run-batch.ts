@@ -202,6 +202,7 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
       ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
       ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
       ...(resources.limit !== undefined ? { memoryLimit: resources.limit.bytes } : {}),
+      ...(options.hdu !== undefined ? { hdu: options.hdu } : {}),
     };
     options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: job.threads });
     worker.stderr = "";

@@ -82,6 +82,7 @@ export async function writeSlurmJob(paths: readonly string[], options: SlurmJobO
     skipVerified: options.skipVerified !== false,
     ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
     ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
+    ...(options.hdu !== undefined ? { hdu: options.hdu } : {}),
     tasks: plan.tasks,
   };
   writeWhole(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -113,6 +114,14 @@ export async function submitSlurmJob(job: SlurmJob, options: { sbatch?: string; 
   return ids;
 }
 
+/** An HDU selector as JSON holds it: an index, or an EXTNAME with an optional EXTVER. */
+function isHduSelector(value: unknown): value is HduSelector {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
+  if (typeof value !== "object" || value === null) return false;
+  const { extname, extver } = value as { extname?: unknown; extver?: unknown };
+  return typeof extname === "string" && extname !== "" && (extver === undefined || (Number.isSafeInteger(extver) && (extver as number) >= 0));
+}
+
 /** The manifest, checked. */
 export function readManifest(path: string): Manifest {
   let manifest: Manifest;
@@ -123,6 +132,9 @@ export function readManifest(path: string): Manifest {
   }
   if (manifest?.tool !== "fits2idia-ts" || manifest.manifestVersion !== 1 || !Array.isArray(manifest.tasks)) {
     throw new SlurmError(`${path}: not a fits2idia-ts batch manifest (version 1)`);
+  }
+  if (manifest.hdu !== undefined && !isHduSelector(manifest.hdu)) {
+    throw new SlurmError(`${path}: the manifest's hdu is malformed (an index, or an EXTNAME with an optional EXTVER)`);
   }
   manifest.tasks.forEach((task, i) => {
     const ok =
@@ -151,6 +163,7 @@ export async function runArrayTask(manifestPath: string, options: Pick<BatchOpti
       skipVerified: manifest.skipVerified,
       ...(manifest.checksum !== undefined ? { checksum: manifest.checksum } : {}),
       ...(manifest.ignoreChecksum !== undefined ? { ignoreChecksum: manifest.ignoreChecksum } : {}),
+      ...(manifest.hdu !== undefined ? { hdu: manifest.hdu } : {}),
     },
   );
 }

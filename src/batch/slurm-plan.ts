@@ -10,6 +10,7 @@
  */
 import type { Mode } from "../engine/defaults.js";
 import type { MemoryPrediction } from "../engine/memory.js";
+import type { HduSelector } from "../fits/hdu.js";
 import type { BatchInput } from "./inputs.js";
 
 const MiB = 2 ** 20;
@@ -238,5 +239,7 @@ export interface Manifest {
   readonly skipVerified: boolean;
   readonly checksum?: boolean;
   readonly ignoreChecksum?: boolean;
+  /** The HDU to convert in every input (`--hdu`); absent: the first image. */
+  readonly hdu?: HduSelector;
   readonly tasks: readonly SlurmTask[];
 }

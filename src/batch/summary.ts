@@ -1,6 +1,7 @@
 /**
  * The table printed at the end of a batch: one row per input in the batch's order (file, mode,
- * threads, time, input and output sizes, status), then the totals. Plain text with aligned
+ * threads, time, input and output sizes, status), then the totals, then the warnings of each
+ * conversion that had any (the status column only counts them). Plain text with aligned
  * columns, so that it reads in a terminal and in a Slurm log alike.
  */
 import type { JobResult } from "./job.js";
@@ -48,5 +49,13 @@ export function summaryTable(results: readonly JobResult[], seconds: number): st
   lines.push(
     `${results.length} input${results.length === 1 ? "" : "s"}: ${count("converted")} converted, ${count("skipped")} skipped, ${failed} failed, in ${seconds.toFixed(1)} s`,
   );
+  lines.push(...warningLines(results));
   return `${lines.join("\n")}\n`;
+}
+
+/** Below the table: every conversion's warnings, one line each, under the input's name. */
+export function warningLines(results: readonly JobResult[]): string[] {
+  const warned = results.filter((r) => (r.warnings ?? []).length > 0);
+  if (warned.length === 0) return [];
+  return ["Warnings:", ...warned.flatMap((r) => [`  ${r.input}:`, ...r.warnings!.map((w) => `    ${w}`)])];
 }

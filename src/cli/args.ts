@@ -5,9 +5,9 @@
 import type { Mode } from "../engine/defaults.js";
 import type { KernelsRequest } from "../engine/kernel-set.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { commandParser, hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { commandParser, hduOption, parseWords, positiveOption, single, sizeOption } from "./option-values.js";
 import { UsageError } from "./usage-error.js";
-import { CONVERTER_VERSION } from "../version.js";
+import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 
 export { UsageError };
 
@@ -22,7 +22,7 @@ export interface CliArgs {
   readonly memory: boolean;
   /** `--json` (with `-m`). */
   readonly json: boolean;
-  /** `-q`: deprecated, accepted. */
+  /** `-q`: no warnings on stderr. */
   readonly quiet: boolean;
   /** `--memory-limit`, bytes. */
   readonly memoryLimit?: number;
@@ -71,7 +71,8 @@ Without -s or --fast, fast mode is used when its predicted memory fits in the me
 (--memory-limit, the Slurm allocation, the cgroup limit or the free memory), else slow mode.
 
 $0 verify [-p] [--provenance] out.hdf5 [in.fits]: check a converted file (see $0 verify --help).
-$0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).`;
+$0 batch <files or folders…> --out-dir DIR [--slurm]: convert many files (see $0 batch --help).
+$0 help [verify|batch]: this help, or a subcommand's. An input named like an option follows --.`;
 
 function parser() {
   return commandParser(USAGE)
@@ -83,7 +84,7 @@ function parser() {
     .option("json", { type: "boolean", default: false, describe: "with -m: print both modes' predictions as JSON (bytes)" })
     .option("memory-limit", { type: "string", describe: "most memory this run may use, e.g. 50GB, 48GiB (also taken as available)" })
     .option("threads", { type: "string", describe: "threads (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
-    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "deprecated: quiet is the default" })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print no warnings (errors are still printed)" })
     .option("hdu", { type: "string", describe: "HDU to convert: an index (0 = primary), EXTNAME or EXTNAME,EXTVER" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
     .option("checksum", { type: "boolean", default: true, describe: "verify the input's CHECKSUM and DATASUM keywords when present (--no-checksum: skip)" })
@@ -91,14 +92,11 @@ function parser() {
     .option("kernels", { type: "string", describe: "numerical kernels: native (C++ addon), js (TypeScript) or auto (default: FITS2IDIA_KERNELS, else auto)" })
     .version(CONVERTER_VERSION)
     .alias("version", "V")
-    .demandCommand(1, 1, "an input FITS file is required", "only one input file can be converted at a time");
+    .demandCommand(1, 1, `an input FITS file is required (see ${CONVERTER_NAME} --help)`, "only one input file can be converted at a time");
 }
 
 export async function parseArgs(argv: readonly string[]): Promise<ParsedArgs> {
-  let printed = "";
-  const raw = await parser().parseAsync([...argv], {}, (_error, _argv, output) => {
-    printed = output;
-  });
+  const { raw, printed } = await parseWords(parser(), argv, CONVERTER_NAME);
   if (raw.help || raw.version) return { kind: "print", text: printed };
 
   if (raw.slow && raw.fast) throw new UsageError("-s (slow mode) and --fast cannot be used together");
@@ -162,15 +160,12 @@ function verifyParser() {
     .option("threads", { type: "string", describe: "threads recomputing (default: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or all available)" })
     .option("debug", { type: "boolean", default: false, describe: "print stack traces of errors" })
     .version(false)
-    .demandCommand(1, 2, "verify needs the HDF5 file to check", "verify takes one HDF5 file and at most one FITS file");
+    .demandCommand(1, 2, `verify needs the HDF5 file to check (see ${CONVERTER_NAME} verify --help)`, "verify takes one HDF5 file and at most one FITS file");
 }
 
 /** The arguments after `verify` (the command dispatches on that first word: a FITS file named "verify" is converted as ./verify). */
 export async function parseVerifyArgs(argv: readonly string[]): Promise<ParsedVerifyArgs> {
-  let printed = "";
-  const raw = await verifyParser().parseAsync([...argv], {}, (_error, _argv, output) => {
-    printed = output;
-  });
+  const { raw, printed } = await parseWords(verifyParser(), argv, `${CONVERTER_NAME} verify`);
   if (raw.help) return { kind: "print", text: printed };
   const hdu = hduOption(single("--hdu", raw.hdu));
   const maxDifferences = positiveOption("--max-differences", single("--max-differences", raw["max-differences"]));

@@ -5,7 +5,8 @@
  */
 import type { Mode } from "../engine/defaults.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { commandParser, hduOption, positiveOption, single, sizeOption } from "./option-values.js";
+import { commandParser, hduOption, parseWords, positiveOption, single, sizeOption } from "./option-values.js";
+import { CONVERTER_NAME } from "../version.js";
 import { UsageError } from "./usage-error.js";
 
 export interface SlurmArgs {
@@ -112,10 +113,7 @@ export function parseMargin(text: string): number {
 
 /** The arguments after `batch`. */
 export async function parseBatchArgs(argv: readonly string[]): Promise<ParsedBatchArgs> {
-  let printed = "";
-  const raw = await parser().parseAsync([...argv], {}, (_error, _argv, output) => {
-    printed = output;
-  });
+  const { raw, printed } = await parseWords(parser(), argv, `${CONVERTER_NAME} batch`);
   if (raw.help) return { kind: "print", text: printed };
   const debug = raw.debug;
   const arrayTask = single("--array-task", raw["array-task"]);
@@ -124,7 +122,7 @@ export async function parseBatchArgs(argv: readonly string[]): Promise<ParsedBat
     if (inputs.length > 0 || raw.slurm) throw new UsageError("--array-task takes a manifest and no inputs (it runs inside a Slurm job array)");
     return { kind: "batch", args: { inputs: [], progress: raw.progress, json: raw.json, force: false, debug, arrayTask } };
   }
-  if (inputs.length === 0) throw new UsageError("batch needs FITS files or folders to convert");
+  if (inputs.length === 0) throw new UsageError(`batch needs FITS files or folders to convert (see ${CONVERTER_NAME} batch --help)`);
   if (inputs.some((i) => i === "")) throw new UsageError("an input name is empty");
   const outDir = single("--out-dir", raw["out-dir"]);
   if (outDir === undefined || outDir === "") throw new UsageError("batch needs --out-dir, the folder of the outputs");

@@ -5,6 +5,7 @@
  */
 import { formatGB } from "../config/size.js";
 import { parseBatchArgs, type BatchArgs } from "./batch-args.js";
+import { onBrokenPipe } from "./broken-pipe.js";
 import { failure, parseStep } from "./parse-step.js";
 import type { CliIo } from "./run.js";
 import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
@@ -62,6 +63,8 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
   const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
   process.on("SIGINT", handlers.SIGINT);
   process.on("SIGTERM", handlers.SIGTERM);
+  // The reader of our output gone (src/cli/broken-pipe.ts): the conversions stop too.
+  const stopOnBrokenPipe = onBrokenPipe(() => controller.abort("SIGTERM"));
   let report: BatchReport;
   try {
     const onEvent = args.progress ? (event: BatchEvent) => io.stderr.write(`${eventLine(event)}\n`) : undefined;
@@ -84,6 +87,7 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
   } finally {
     process.off("SIGINT", handlers.SIGINT);
     process.off("SIGTERM", handlers.SIGTERM);
+    stopOnBrokenPipe();
   }
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {

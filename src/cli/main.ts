@@ -4,8 +4,11 @@
  * reference converter's flags and more (src/cli/args.ts); the work is in src/cli/run.ts.
  */
 import { hideBin } from "yargs/helpers";
+import { exitOnBrokenPipe } from "./broken-pipe.js";
 import { main } from "./run.js";
 
+// A reader that goes away (`| head -1`): exit as a Unix tool does, quietly.
+exitOnBrokenPipe();
 const status = await main(hideBin(process.argv));
 // Interrupted (130, 143): exit now rather than wait for whatever still holds the event loop.
 if (status >= 128) process.exit(status);

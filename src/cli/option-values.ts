@@ -2,11 +2,12 @@
  * Values of the command's options as yargs gives them (strings), checked and converted, shared
  * by every subcommand's parser: each mistake is a UsageError naming the option.
  */
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import { parseSize, SizeError } from "../config/size.js";
 import { CONVERTER_NAME } from "../version.js";
 import { FitsError } from "../fits/errors.js";
 import { parseHduSelector, type HduSelector } from "../fits/hdu.js";
+import { normalizeWords, optionTable } from "./getopt.js";
 import { UsageError } from "./usage-error.js";
 
 /** One value for a string option given at most once. */
@@ -64,4 +65,18 @@ export function commandParser(usage: string) {
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
+}
+
+/**
+ * Parse the words with a parser made by commandParser, read as getopt reads them
+ * (src/cli/getopt.ts). `command`: the command whose --help a usage error points at. `printed`:
+ * the text yargs produced (--help, --version), if any.
+ */
+export async function parseWords<T>(parser: Argv<T>, argv: readonly string[], command: string) {
+  const words = normalizeWords(argv, optionTable(parser), command);
+  let printed = "";
+  const raw = await parser.parseAsync(words, {}, (_error, _argv, output) => {
+    printed = output;
+  });
+  return { raw, printed };
 }

@@ -1,8 +1,10 @@
 /**
  * Progress for `-p`, on stderr: a live bar (stage, percent, throughput, ETA) redrawn in place on
- * a terminal; plain timestamped lines when stderr is a file (srun, sbatch), one when a stage
- * starts and one every few percent, so that a log stays short however long the run. Lines of
- * their own (the mode chosen, warnings, the final summary) are timestamped in a file too.
+ * a terminal, fitted to its width (read again when it is resized) so that it never wraps;
+ * plain timestamped lines when stderr is a file (srun, sbatch), one when a stage starts and one
+ * every few percent, so that a log stays short however long the run. Lines of their own (the
+ * mode chosen, warnings, the final summary) are timestamped in a file; on a terminal they clear
+ * the bar and it is drawn again below them, so that no stale bar is left above a line.
  */
 import type { ConvertReport } from "../engine/convert.js";
 import type { KernelsChoice } from "../engine/kernel-set.js";
@@ -14,6 +16,11 @@ export interface ProgressSink {
   write(text: string): void;
   /** A terminal: the bar is redrawn in place. Otherwise: timestamped lines. */
   readonly isTTY?: boolean;
+  /** The terminal's width (a TTY stream's `columns`, which Node updates when the terminal is resized). */
+  readonly columns?: number;
+  /** A TTY stream's "resize" event: the bar is redrawn at the new width. */
+  on?(event: "resize", listener: () => void): unknown;
+  off?(event: "resize", listener: () => void): unknown;
 }
 
 export interface ProgressPrinterOptions {
@@ -26,7 +33,13 @@ export interface ProgressPrinterOptions {
 }
 
 const MB = 1e6;
-const BAR_WIDTH = 30;
+/** The bar's width when the terminal is wide, at most; below MIN_BAR it is left out. */
+const MAX_BAR = 50;
+const MIN_BAR = 10;
+/** The width assumed when a terminal does not say. */
+const DEFAULT_COLUMNS = 80;
+/** Back to the start of the line, and clear it. */
+const CLEAR_LINE = "\r\x1b[K";
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";
@@ -46,6 +59,34 @@ function rates(p: Progress): { rate: number; eta: number } {
   return { rate, eta };
 }
 
+/**
+ * The bar's line for a terminal `columns` wide: `planes [#####-----]  25.0%  25 MB/s  ETA 00:30`,
+ * the bar as wide as the terminal allows (MIN_BAR to MAX_BAR); in a narrow terminal the
+ * throughput, the ETA and the bar are left out in that order, then the text is cut. Never longer
+ * than columns - 1: a line that reaches the last column makes some terminals wrap, and then
+ * `\r` no longer returns to the start of the bar.
+ */
+export function barLine(p: Progress, columns: number): string {
+  const width = Math.max(1, Math.floor(columns) - 1);
+  const percent = p.fraction * 100;
+  const { rate, eta } = rates(p);
+  const stage = p.stage.padEnd(6);
+  const tail = [`${percent.toFixed(1).padStart(5)}%`, `${rate.toFixed(0)} MB/s`, `ETA ${formatDuration(eta)}`];
+  for (const parts of [tail, [tail[0]!, tail[2]!], [tail[0]!]]) {
+    const text = parts.join("  ");
+    const room = width - (stage.length + 4 + text.length);
+    if (room < MIN_BAR) continue;
+    const size = Math.min(MAX_BAR, room);
+    const filled = Math.min(size, Math.round((size * percent) / 100));
+    return `${stage} [${"#".repeat(filled)}${"-".repeat(size - filled)}] ${text}`;
+  }
+  const whole = `${percent.toFixed(0)}%`;
+  for (const text of [`${stage} ${tail.join("  ")}`, `${stage} ${tail[0]}  ${tail[2]}`, `${stage} ${tail[0]}`, `${p.stage} ${whole}`, whole]) {
+    if (text.length <= width) return text;
+  }
+  return whole.slice(0, width);
+}
+
 export class ProgressPrinter {
   readonly #sink: ProgressSink;
   readonly #step: number;
@@ -54,7 +95,16 @@ export class ProgressPrinter {
   #lastPercent = -Infinity;
   #lastStage: Stage | undefined;
   #lastDraw = -Infinity;
+  /** The latest progress on a terminal, redrawn after a line of text or a resize. */
+  #latest: Progress | undefined;
+  /** The bar is on the screen, the cursor at the end of its line. */
   #drawn = false;
+  /** Something else was written over the bar: draw it at the next update, however soon. */
+  #redrawDue = false;
+  #listening = false;
+  readonly #onResize = (): void => {
+    if (this.#drawn) this.#draw();
+  };
 
   constructor(sink: ProgressSink, options: ProgressPrinterOptions = {}) {
     this.#sink = sink;
@@ -65,20 +115,14 @@ export class ProgressPrinter {
 
   update(p: Progress): void {
     const percent = p.fraction * 100;
-    const { rate, eta } = rates(p);
     const stageChanged = p.stage !== this.#lastStage;
     this.#lastStage = p.stage;
     if (this.#sink.isTTY) {
+      this.#latest = p;
       const now = this.#now().getTime();
-      if (!stageChanged && p.fraction < 1 && now - this.#lastDraw < this.#redrawMs) return;
+      if (!stageChanged && !this.#redrawDue && p.fraction < 1 && now - this.#lastDraw < this.#redrawMs) return;
       this.#lastDraw = now;
-      const filled = Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * percent) / 100));
-      const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
-      // \r back to the start of the line; ESC[K clears what a longer previous draw left.
-      this.#sink.write(
-        `\r${p.stage.padEnd(6)} [${bar}] ${percent.toFixed(1).padStart(5)}%  ${rate.toFixed(0)} MB/s  ETA ${formatDuration(eta)}\x1b[K`,
-      );
-      this.#drawn = true;
+      this.#draw();
       return;
     }
     // In a file: a line when a stage starts (the opening one is implied by the mode line),
@@ -86,21 +130,56 @@ export class ProgressPrinter {
     const due = percent >= this.#lastPercent + this.#step || (p.fraction >= 1 && this.#lastPercent < 100);
     if (p.stage === "open" || (!stageChanged && !due)) return;
     this.#lastPercent = percent;
+    const { rate, eta } = rates(p);
     this.#sink.write(
       `${this.#now().toISOString()} ${p.stage} ${percent.toFixed(0)}% (elapsed ${formatDuration(p.elapsed)}, ${rate.toFixed(0)} MB/s, ETA ${formatDuration(eta)})\n`,
     );
   }
 
-  /** End the live line (if any) so that later output starts on a new line. */
+  /** The bar at the terminal's width now, over whatever the line held. */
+  #draw(): void {
+    if (this.#latest === undefined) return;
+    if (!this.#listening && this.#sink.on !== undefined) {
+      this.#sink.on("resize", this.#onResize);
+      this.#listening = true;
+    }
+    this.#sink.write(`${CLEAR_LINE}${barLine(this.#latest, this.#sink.columns || DEFAULT_COLUMNS)}`);
+    this.#drawn = true;
+    this.#redrawDue = false;
+  }
+
+  /** End the live line (if any), keeping the bar as it last was, so that later output starts on a new line. */
   finish(): void {
     if (this.#drawn) this.#sink.write("\n");
     this.#drawn = false;
+    this.#latest = undefined;
+    if (this.#listening) this.#sink.off?.("resize", this.#onResize);
+    this.#listening = false;
   }
 
-  /** A plain line of its own (the bar, if drawn, is ended first). */
+  /** A line of its own (the mode, a warning, the summary): above the bar, which is redrawn below it. */
   line(text: string): void {
-    this.finish();
-    this.#sink.write(this.#sink.isTTY ? `${text}\n` : `${this.#now().toISOString()} ${text}\n`);
+    if (!this.#sink.isTTY) {
+      this.#sink.write(`${this.#now().toISOString()} ${text}\n`);
+      return;
+    }
+    const drawn = this.#drawn;
+    this.#sink.write(`${drawn ? CLEAR_LINE : ""}${text}\n`);
+    this.#drawn = false;
+    if (drawn) this.#draw();
+  }
+
+  /**
+   * Text from elsewhere (another part of the command writing to the same stream): the bar is
+   * cleared first and drawn again at the next update, so that no stale bar stays above the text.
+   */
+  write(text: string): void {
+    if (this.#drawn) {
+      this.#sink.write(CLEAR_LINE);
+      this.#drawn = false;
+      this.#redrawDue = true;
+    }
+    this.#sink.write(text);
   }
 }
 

@@ -5,7 +5,7 @@
 import { predictMemory } from "../engine/memory.js";
 import { chooseMode, MemoryLimitError, type ModeChoice } from "../engine/mode-choice.js";
 import { resolveResources } from "../engine/plan.js";
-import { parseArgs, type CliArgs } from "./args.js";
+import { parseArgs, UsageError, type CliArgs } from "./args.js";
 import { runVerify } from "./verify-command.js";
 import { runBatchCommand } from "./batch-command.js";
 import { failure, parseStep } from "./parse-step.js";
@@ -27,13 +27,14 @@ const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: 
  * (130 or 143 when SIGINT or SIGTERM interrupted the conversion: src/cli/signals.ts).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  // The first word names a subcommand (a FITS file of that name is converted as ./verify, ./help).
   if (argv[0] === "verify") return runVerify(argv.slice(1), io);
   if (argv[0] === "batch") return runBatchCommand(argv.slice(1), io);
+  if (argv[0] === "help") return help(argv.slice(1), io);
   const step = await parseStep(argv, parseArgs, io);
   if ("status" in step) return step.status;
   const args: CliArgs = step.args;
 
-  if (args.quiet) io.stderr.write("Warning: -q is deprecated: quiet is the default.\n");
   try {
     if (args.memory) await reportMemory(args, io);
     else await runConversion(args, io);
@@ -41,6 +42,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (error) {
     return failure(io.stderr, error, args.debug);
   }
+}
+
+/** `help [verify|batch]`: that subcommand's --help (the conversion's without one). */
+function help(argv: readonly string[], io: CliIo): Promise<number> {
+  const [topic, ...rest] = argv;
+  if (rest.length === 0) {
+    if (topic === undefined || topic === "convert" || topic === "--help" || topic === "-h") return main(["--help"], io);
+    if (topic === "verify" || topic === "batch") return main([topic, "--help"], io);
+  }
+  const what = rest.length > 0 ? `help takes at most one subcommand, not ${argv.length}` : `help: no subcommand "${topic}" (there are verify and batch; a file named help is converted as ./help)`;
+  return Promise.resolve(failure(io.stderr, new UsageError(what), false));
 }
 
 /** `-m`: the prediction for the mode that would be used, and why; nothing is written. */
@@ -62,7 +74,8 @@ async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
   const output = args.output ?? defaultOutputName(args.input);
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
   // SIGINT / SIGTERM abort the conversion (which removes its temporary file) from here on.
-  const signals = watchSignals(output, { stderr: io.stderr });
+  // What they print goes through the printer, which clears the bar first.
+  const signals = watchSignals(output, { stderr: printer ?? io.stderr });
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
   // --version, -m and usage errors do not need it.
   try {
@@ -83,9 +96,11 @@ async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
           }
         : undefined,
       onProgress: printer ? (p) => printer.update(p) : undefined,
-      onWarning: printer ? (message) => printer.line(`Warning: ${message}`) : undefined,
+      // Every warning, one line each, unless -q.
+      onWarning: args.quiet ? undefined : (message) => (printer ? printer.line(`Warning: ${message}`) : io.stderr.write(`Warning: ${message}\n`)),
       signal: signals.signal,
     });
+    printer?.finish();
     printer?.line(summaryLine(report));
   } finally {
     signals.dispose();

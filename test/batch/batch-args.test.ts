@@ -40,7 +40,7 @@ describe("batch on this node", () => {
     expect((await args("--fast", "-d", "o", "x.fits")).mode).toBe("fast");
   });
   it("mistakes", async () => {
-    expect(await usage("--out-dir", "o")).toBe("batch needs FITS files or folders to convert");
+    expect(await usage("--out-dir", "o")).toBe("batch needs FITS files or folders to convert (see fits2idia-ts batch --help)");
     expect(await usage("a.fits")).toBe("batch needs --out-dir, the folder of the outputs");
     expect(await usage("a.fits", "-d", "")).toBe("batch needs --out-dir, the folder of the outputs");
     expect(await usage("a.fits", "-d", "o", "-s", "--fast")).toBe("-s (slow mode) and --fast cannot be used together");
@@ -49,7 +49,16 @@ describe("batch on this node", () => {
     expect(await usage("a.fits", "-d", "o", "--memory-limit", "lots")).toMatch(/^--memory-limit: /);
     expect(await usage("a.fits", "-d", "o", "--submit")).toBe("--submit goes with --slurm");
     expect(await usage("a.fits", "-d", "o", "--time", "1:00:00")).toBe("--time goes with --slurm");
-    expect(await usage("a.fits", "-d", "o", "--bogus")).toMatch(/bogus/);
+    expect(await usage("a.fits", "-d", "o", "--bogus")).toBe("unknown option --bogus (see fits2idia-ts batch --help)");
+    // Before the inputs: named, not taken as an option with the input as its value.
+    expect(await usage("--bogus", "in/", "--out-dir", "o")).toBe("unknown option --bogus (see fits2idia-ts batch --help)");
+    expect(await usage("in/", "--out-dir")).toBe("--out-dir needs a value");
+  });
+  it("values that start with a dash are values (getopt)", async () => {
+    expect(await args("-d", "-out", "--hdu", "SCI,2", "--", "-in.fits")).toMatchObject({ inputs: ["-in.fits"], outDir: "-out", hdu: { extname: "SCI", extver: 2 } });
+    expect((await args("--out-dir=-o", "-p", "a.fits")).outDir).toBe("-o");
+    expect(await usage("a.fits", "-d", "o", "--memory-limit", "-5GB")).toMatch(/^--memory-limit: "-5GB" /);
+    expect(await usage("a.fits", "-d", "o", "-j", "-2")).toBe('--jobs needs a positive whole number, not "-2"');
   });
 });
 
@@ -67,6 +76,9 @@ describe("batch --slurm", () => {
     expect(await usage("a.fits", "-d", "o", "--slurm", "--sbatch-option=-A proj")).toMatch(/^--sbatch-option needs a long sbatch option/);
     expect(await usage("a.fits", "-d", "o", "--slurm", "--mem-margin", "lots")).toBe('--mem-margin needs a percentage such as 20%, not "lots"');
     expect(await usage("a.fits", "-d", "o", "--slurm", "--cpus-per-task", "0")).toBe('--cpus-per-task needs a positive whole number, not "0"');
+  });
+  it("--sbatch-option takes the next word, dash and all", async () => {
+    expect((await args("a.fits", "-d", "o", "--slurm", "--sbatch-option", "--account=proj", "--sbatch-option", "--qos=low", "b.fits")).slurm?.extra).toEqual(["--account=proj", "--qos=low"]);
   });
   it("margins", () => {
     expect(parseMargin("20%")).toBe(0.2);

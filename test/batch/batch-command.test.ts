@@ -8,7 +8,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyFile } from "../../src/verify/index.js";
-import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
+import { readManifest } from "../../src/batch/slurm-job.js";
+import { card, concat, cubeFile, dataBytes, extensionCards, headerBytes, makeCube, primaryCards, tempFolder, valueCard } from "../helpers/fixtures.js";
+import { readDatasets } from "../helpers/read-hdf5.js";
 import { buildCommand, cleanEnv, run, start, writeCube, type BuiltCommand } from "../robustness/built-command.js";
 import type * as Api from "../../src/index.js";
 
@@ -165,6 +167,37 @@ describe("batch on this node", () => {
     expect(existsSync(join(bigOut, "big2.hdf5"))).toBe(false);
   }, 120_000);
 
+  it("its stderr's reader gone (| head -1): exit 141, and the running conversions stop too, leaving nothing", async () => {
+    const piped = join(tmp.dir, "piped");
+    mkdirSync(piped);
+    writeFileSync(join(piped, "a.fits"), cubeFile(makeCube(3, 64, 64, 8, 1, "random", 31)));
+    writeCube(join(piped, "b.fits"), 512, 256, 128);
+    const out = join(tmp.dir, "piped-out");
+    // Both start side by side; the reader goes away once it has read that, so that the line saying
+    // that a.fits is done meets the broken pipe while b.fits is still converting.
+    const running = start(command, ["batch", piped, "-d", out, "-p", "--threads", "2"], { env: cleanEnv(command) });
+    await running.waitForLine(/\[1\/2\] .*a\.fits: converting in /);
+    await running.waitForLine(/\[2\/2\] .*b\.fits: converting in /);
+    running.child.stderr!.destroy();
+    const done = await running.finished;
+    expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 141, stdout: "" });
+    // The conversion processes of this build (in process groups of their own) end by themselves.
+    const childScript = join(command.bin, "..", "..", "batch", "child.js");
+    const conversions = (): string[] =>
+      readdirSync("/proc").filter((pid) => {
+        if (!/^\d+$/.test(pid)) return false;
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(childScript);
+        } catch {
+          return false;
+        }
+      });
+    for (let waited = 0; conversions().length > 0 && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(conversions()).toEqual([]);
+    // a.hdf5 complete (it ended first), b.fits interrupted: no output, no temporary file, no lock.
+    expect(readdirSync(out).sort()).toEqual(["a.hdf5"]);
+  }, 90_000);
+
   it("an output folder that cannot be made fails only its input", async () => {
     const tree = join(tmp.dir, "tree");
     mkdirSync(join(tree, "sub"), { recursive: true });
@@ -178,6 +211,26 @@ describe("batch on this node", () => {
     const table = rows(done.stdout);
     expect(table.get(join(tree, "a.fits"))).toMatch(/ converted$/);
     expect(table.get(join(tree, "sub/b.fits"))).toContain(`FAILED: ${join(out, "sub/b.hdf5")}: cannot create its folder ${join(out, "sub")}: `);
+  });
+
+  it("the conversions' warnings, counted in the table and listed below it, and in --json", async () => {
+    const warned = join(tmp.dir, "warned");
+    mkdirSync(warned);
+    writeFileSync(join(warned, "w.fits"), cubeFile(makeCube(3, 20, 10, 2, 1, "random", 7), [card("OBJECT  = 'M31'"), card("OBJECT  = 'M32'")]));
+    writeFileSync(join(warned, "x.fits"), cubeFile(makeCube(2, 20, 10, 1, 1, "random", 8)));
+    const done = await run(command, ["batch", warned, "-d", join(tmp.dir, "warned-out")], { env: cleanEnv(command) });
+    expect(done.code).toBe(0);
+    const lines = done.stdout.trimEnd().split("\n");
+    expect(lines[1]).toMatch(/w\.fits .* converted: 1 warning$/);
+    expect(lines[2]).toMatch(/x\.fits .* converted$/);
+    expect(lines.slice(3)).toEqual([
+      expect.stringMatching(/^2 inputs: 2 converted, 0 skipped, 0 failed, in \d+\.\d s$/),
+      "Warnings:",
+      `  ${join(warned, "w.fits")}:`,
+      "    header keyword OBJECT appears more than once: only the first is kept",
+    ]);
+    const json = await run(command, ["batch", join(warned, "w.fits"), "-d", join(tmp.dir, "warned-json"), "--json"], { env: cleanEnv(command) });
+    expect((JSON.parse(json.stdout) as Api.BatchReport).results[0]!.warnings).toEqual(["header keyword OBJECT appears more than once: only the first is kept"]);
   });
 
   it("a usage error or an unknown input stops before anything runs", async () => {
@@ -275,5 +328,102 @@ describe("batch --slurm", () => {
     expect(malformed.stderr).toBe(`Error: ${broken}: task 0 of the manifest is malformed (each input needs input, output, bytes and mode fast or slow). Aborting.\n`);
     const none = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command) });
     expect(none.stderr).toBe(`Error: ${manifest}: SLURM_ARRAY_TASK_ID is not set (--array-task runs inside a Slurm job array). Aborting.\n`);
+  });
+});
+
+describe("--hdu in every path: the HDU asked for is the one converted", () => {
+  // An empty primary and two image extensions, SCI,1 (8×6×2) and SCI,2 (5×4×3), of different values.
+  const first = Float32Array.from({ length: 8 * 6 * 2 }, (_, i) => i);
+  const second = Float32Array.from({ length: 5 * 4 * 3 }, (_, i) => 1000 + i * 0.5);
+  const sci = (ver: number): string[] => [card("EXTNAME = 'SCI     '"), valueCard("EXTVER", String(ver))];
+  let mef = "";
+  let folder = "";
+  beforeAll(() => {
+    folder = join(tmp.dir, "mef-in");
+    mkdirSync(folder);
+    mef = join(folder, "mef.fits");
+    writeFileSync(
+      mef,
+      concat([
+        headerBytes(primaryCards(8, [], [valueCard("EXTEND", "T")])),
+        headerBytes(extensionCards(-32, [8, 6, 2], sci(1))),
+        dataBytes(first, -32),
+        headerBytes(extensionCards(-32, [5, 4, 3], sci(2))),
+        dataBytes(second, -32),
+      ]),
+    );
+  });
+
+  /** INPUT_HDU, DATA's shape, and whether DATA holds that extension's values exactly. */
+  async function converted(path: string): Promise<{ hdu: number; shape: number[]; values: "first" | "second" | "neither" }> {
+    const h5wasm = await import("h5wasm/node");
+    await h5wasm.ready;
+    const file = new h5wasm.File(path, "r");
+    const hdu = Number(file.attrs["INPUT_HDU"]!.value);
+    file.close();
+    const data = (await readDatasets(path)).get("0/DATA")!;
+    const same = (a: Float32Array): boolean => a.length === data.values.length && a.every((v, i) => Object.is(v, data.values[i]));
+    return { hdu, shape: data.shape, values: same(first) ? "first" : same(second) ? "second" : "neither" };
+  }
+  const HDU1 = { hdu: 1, shape: [2, 6, 8], values: "first" };
+  const HDU2 = { hdu: 2, shape: [3, 4, 5], values: "second" };
+
+  it("a single conversion", async () => {
+    const out = join(tmp.dir, "mef-single.hdf5");
+    const done = await run(command, ["--hdu", "2", "-o", out, mef], { env: cleanEnv(command) });
+    expect(done).toMatchObject({ code: 0, stderr: "" });
+    expect(await converted(out)).toEqual(HDU2);
+  });
+
+  it("batch on this node, by index and by name; an output of another HDU is converted again", async () => {
+    const byIndex = join(tmp.dir, "mef-out-index");
+    const byName = join(tmp.dir, "mef-out-name");
+    const index = await run(command, ["batch", folder, "-d", byIndex, "--hdu", "2"], { env: cleanEnv(command) });
+    expect(index.code).toBe(0);
+    expect(await converted(join(byIndex, "mef.hdf5"))).toEqual(HDU2);
+    const name = await run(command, ["batch", mef, "-d", byName, "--hdu", "SCI,2", "--json"], { env: cleanEnv(command) });
+    expect(name.code).toBe(0);
+    expect(await converted(join(byName, "mef.hdf5"))).toEqual(HDU2);
+    // The existing output passes verify for HDU 2, not for SCI (= SCI,1, HDU 1): converted again.
+    const again = await run(command, ["batch", mef, "-d", byName, "--hdu", "SCI", "--json"], { env: cleanEnv(command) });
+    expect(again.code).toBe(0);
+    const result = (JSON.parse(again.stdout) as Api.BatchReport).results[0]!;
+    expect(result.status).toBe("converted");
+    expect(result.detail).toMatch(/^converted again: the existing output failed verify \(.*HDU 1.*HDU 2/);
+    expect(await converted(join(byName, "mef.hdf5"))).toEqual(HDU1);
+  });
+
+  it("--slurm records it in the manifest, and --array-task converts it", async () => {
+    const out = join(tmp.dir, "mef-slurm");
+    const written = await run(command, ["batch", folder, "-d", out, "--slurm", "--hdu", "SCI,2", "--cpus-per-task", "1"], { env: cleanEnv(command) });
+    expect(written.code).toBe(0);
+    const manifestPath = /and (\S+\.json)\.$/m.exec(written.stdout)![1]!;
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Api.Manifest;
+    expect(manifest.hdu).toEqual({ extname: "SCI", extver: 2 });
+    expect(manifest.tasks.flatMap((t) => t.inputs.map((i) => i.input))).toEqual([mef]);
+    const task = await run(command, ["batch", "--array-task", manifestPath], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "0", SLURM_CPUS_PER_TASK: "1", SLURM_MEM_PER_NODE: "2000" }) });
+    expect(task.code).toBe(0);
+    expect(await converted(join(out, "mef.hdf5"))).toEqual(HDU2);
+    // By index too, and a manifest without an HDU converts the first image, as before.
+    const { hdu: _, ...rest } = manifest;
+    const byIndex = join(out, "by-index.json");
+    writeFileSync(byIndex, JSON.stringify({ ...rest, hdu: 2, tasks: [{ ...rest.tasks[0]!, inputs: [{ ...rest.tasks[0]!.inputs[0]!, output: join(out, "i.hdf5") }] }] }));
+    const none = join(out, "none.json");
+    writeFileSync(none, JSON.stringify({ ...rest, tasks: [{ ...rest.tasks[0]!, inputs: [{ ...rest.tasks[0]!.inputs[0]!, output: join(out, "n.hdf5") }] }] }));
+    const env = cleanEnv(command, { SLURM_ARRAY_TASK_ID: "0", SLURM_CPUS_PER_TASK: "1" });
+    expect((await run(command, ["batch", "--array-task", byIndex], { env })).code).toBe(0);
+    expect((await run(command, ["batch", "--array-task", none], { env })).code).toBe(0);
+    expect(await converted(join(out, "i.hdf5"))).toEqual(HDU2);
+    expect(await converted(join(out, "n.hdf5"))).toEqual(HDU1);
+  });
+
+  it("a manifest's malformed HDU is refused", () => {
+    const path = join(tmp.dir, "bad-hdu.json");
+    for (const hdu of [-1, 1.5, "2", { extver: 2 }, { extname: "" }, { extname: "SCI", extver: "2" }]) {
+      writeFileSync(path, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, hdu, tasks: [] }));
+      expect(() => readManifest(path), JSON.stringify(hdu)).toThrow(`${path}: the manifest's hdu is malformed (an index, or an EXTNAME with an optional EXTVER)`);
+    }
+    writeFileSync(path, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, hdu: { extname: "SCI" }, tasks: [] }));
+    expect(readManifest(path).hdu).toEqual({ extname: "SCI" });
   });
 });

@@ -23,6 +23,27 @@ describe("summaryTable", () => {
     ]);
   });
 
+  it("the warnings below the totals, under each input's name", () => {
+    const text = summaryTable(
+      [
+        { status: "converted", input: "a.fits", output: "o/a.hdf5", mode: "fast", threads: 1, seconds: 1, bytesIn: 1e6, bytesOut: 2e6, warnings: ["header keyword OBJECT appears more than once: only the first is kept", "the cube has per-channel beams"], detail: "2 warnings" },
+        { status: "converted", input: "b.fits", output: "o/b.hdf5", mode: "fast", threads: 1, seconds: 1, bytesIn: 1e6, bytesOut: 2e6 },
+        { status: "converted", input: "c.fits", output: "o/c.hdf5", mode: "slow", threads: 1, seconds: 1, bytesIn: 1e6, bytesOut: 2e6, warnings: ["HISTORY too long"], detail: "1 warning" },
+      ],
+      3,
+    );
+    expect(text.split("\n").slice(4)).toEqual([
+      "3 inputs: 3 converted, 0 skipped, 0 failed, in 3.0 s",
+      "Warnings:",
+      "  a.fits:",
+      "    header keyword OBJECT appears more than once: only the first is kept",
+      "    the cube has per-channel beams",
+      "  c.fits:",
+      "    HISTORY too long",
+      "",
+    ]);
+  });
+
   it("formatTable pads all but the last column", () => {
     expect(formatTable([["a", "bb", "c"], ["ccc", "d", "e"]], new Set([1]))).toEqual(["a    bb  c", "ccc   d  e"]);
   });

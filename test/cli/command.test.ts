@@ -3,14 +3,14 @@
  * the package imported by its name. The sources are compiled once (tsconfig.build.json) into a
  * private folder under node_modules/.cache, so that this test neither needs nor disturbs dist/.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictMemory } from "../../src/engine/memory.js";
 import { buildPackage } from "../helpers/build.js";
-import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
+import { card, cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let build: ReturnType<typeof buildPackage>;
@@ -84,26 +84,125 @@ describe("flags", () => {
   });
 
   it.each([
-    [[], "Error: an input FITS file is required. Aborting.\n"],
+    [[], "Error: an input FITS file is required (see fits2idia-ts --help). Aborting.\n"],
     [["-s", "--fast", "x.fits"], "Error: -s (slow mode) and --fast cannot be used together. Aborting.\n"],
-    [["x.fits", "--frobnicate"], "Error: Unknown argument: frobnicate. Aborting.\n"],
+    [["x.fits", "--frobnicate"], "Error: unknown option --frobnicate (see fits2idia-ts --help). Aborting.\n"],
     [["x.fits"], "Error: x.fits: no such file. Aborting.\n"],
+    // An unknown option before the input is named, not given the input as its value.
+    [["--prgress", "x.fits"], "Error: unknown option --prgress (see fits2idia-ts --help). Aborting.\n"],
+    [["-v", "x.fits"], "Error: unknown option -v (see fits2idia-ts --help). Aborting.\n"],
+    [["verify", "--bogus", "out.hdf5"], "Error: unknown option --bogus (see fits2idia-ts verify --help). Aborting.\n"],
+    [["batch", "--bogus", "in/", "--out-dir", "o"], "Error: unknown option --bogus (see fits2idia-ts batch --help). Aborting.\n"],
+    // A value that starts with a dash is the option's value.
+    [["--memory-limit", "-5GB", "x.fits"], 'Error: --memory-limit: "-5GB" is negative: a size is at least 0. Aborting.\n'],
+    [["-o", "-out.hdf5"], "Error: an input FITS file is required (see fits2idia-ts --help). Aborting.\n"],
   ])("%j: one error line on stderr, exit 1", (args, message) => {
     expect(cli(args)).toEqual({ status: 1, stdout: "", stderr: message });
   });
 
-  it("quiet by default; the default output name beside the input", () => {
+  it("-o -dashout.hdf5: that output, not the help and exit 0 with nothing written", () => {
+    const w = workspace();
+    const r = spawnSync(process.execPath, [bin, "-o", "-dashout.hdf5", "cube.fits"], { cwd: w.dir, env: cleanEnv(), encoding: "utf8" });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect(w.files()).toEqual(["-dashout.hdf5", "cube.fits"]);
+  });
+
+  it("help, help verify: the help texts, as --help prints them", () => {
+    expect(cli(["help"])).toEqual(cli(["--help"]));
+    const verify = cli(["help", "verify"]);
+    expect(verify.status).toBe(0);
+    expect(verify.stdout).toMatch(/^fits2idia-ts verify .*out\.hdf5 \[in\.fits\]\n/);
+  });
+
+  it("nothing but warnings by default; the default output name beside the input", () => {
     const w = workspace("Obs.Field-3.FITS.gz", readFileSync(join(root, "data", "sample-small-cube.fits.gz")));
     const r = cli([w.input]);
-    expect(r).toEqual({ status: 0, stdout: "", stderr: "" });
+    // The sample's deliberately long string.
+    expect(r).toEqual({ status: 0, stdout: "", stderr: "Warning: header keyword ORIGIN: its 110-character string is shortened in group 0 to fit one card; the full value is kept in the root attribute LONGSTRN.ORIGIN\n" });
     expect(w.files()).toEqual(["Obs.Field-3.FITS.gz", "Obs.Field-3.hdf5"]);
   });
 
-  it("-q: accepted, with a deprecation note", () => {
+  it("warnings: one `Warning: …` line each on stderr without -p; -q silences them", () => {
+    const w = workspace("warned.fits", cubeFile(makeCube(3, 20, 10, 2, 1, "random", 4), [card("OBJECT  = 'M31'"), card("OBJECT  = 'M32'")]));
+    const r = cli(["-o", join(w.dir, "w.hdf5"), w.input]);
+    expect(r).toEqual({ status: 0, stdout: "", stderr: "Warning: header keyword OBJECT appears more than once: only the first is kept\n" });
+    const q = cli(["-q", "-o", join(w.dir, "q.hdf5"), w.input]);
+    expect(q).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect(w.files()).toEqual(["q.hdf5", "w.hdf5", "warned.fits"]);
+  });
+});
+
+/** What a terminal shows of the text: \r returns to the line's start, ESC[K clears to its end. */
+function screen(text: string): string[] {
+  const lines = [""];
+  let column = 0;
+  for (let i = 0; i < text.length; i++) {
+    const last = lines.length - 1;
+    if (text.startsWith("\x1b[K", i)) {
+      lines[last] = lines[last]!.slice(0, column);
+      i += 2;
+    } else if (text[i] === "\r") column = 0;
+    else if (text[i] === "\n") {
+      lines.push("");
+      column = 0;
+    } else {
+      lines[last] = lines[last]!.slice(0, column) + text[i] + lines[last]!.slice(column + 1);
+      column++;
+    }
+  }
+  return lines;
+}
+
+describe("-p on a terminal (a pseudo-terminal made by script(1))", () => {
+  it("the bar fits a 50-column terminal, and a warning leaves no stale bar above it", () => {
+    const w = workspace("warned.fits", cubeFile(makeCube(3, 300, 100, 30, 1, "random", 6), [card("OBJECT  = 'M31'"), card("OBJECT  = 'M32'")]));
+    const shell = `stty cols 50 rows 24; exec "${process.execPath}" "${bin}" -p --fast -o "${join(w.dir, "t.hdf5")}" "${w.input}"`;
+    const r = spawnSync("script", ["-qec", shell, "/dev/null"], { env: cleanEnv({ TERM: "xterm" }), encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const transcript = r.stdout.replace(/\r\n/g, "\n");
+    // The bar is drawn (at 0 %) when the header's warning comes.
+    expect(transcript.indexOf("\x1b[Kopen ")).toBeGreaterThan(0);
+    expect(transcript.indexOf("\x1b[Kopen ")).toBeLessThan(transcript.indexOf("Warning:"));
+    const bars = transcript.split(/[\r\n]/).map((l) => l.replace(/\x1b\[K/g, "")).filter((l) => /^(open|planes|tiles|finish) /.test(l));
+    expect(bars.length).toBeGreaterThan(1);
+    for (const bar of bars) expect(bar.length, bar).toBeLessThan(50);
+    expect(bars.at(-1)).toMatch(/^finish \[#{10,}\] 100\.0%/);
+    // On the screen at the end: the lines of their own, and the bar once, as it ended.
+    const shown = screen(transcript).filter((l) => l !== "");
+    expect(shown.map((l) => l.split(" ")[0])).toEqual(["Mode:", "Kernels:", "Warning:", "finish", "Done:"]);
+    expect(shown[2]).toBe("Warning: header keyword OBJECT appears more than once: only the first is kept");
+  });
+});
+
+/** Run the command with its stdout or stderr a pipe whose reader has gone (`| head -1`). */
+function closedPipe(args: string[], closed: "stdout" | "stderr"): Promise<{ status: number | null; signal: string | null; other: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    child[closed].destroy();
+    let other = "";
+    child[closed === "stdout" ? "stderr" : "stdout"].setEncoding("utf8").on("data", (text: string) => (other += text));
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, other }));
+  });
+}
+
+describe("a reader that goes away (| head -1): exit quietly, as Unix tools do (141, nothing printed)", () => {
+  it("--help, -m and verify --provenance with stdout closed", async () => {
     const w = workspace();
-    const r = cli(["-q", "-o", join(w.dir, "q.hdf5"), w.input]);
-    expect(r).toEqual({ status: 0, stdout: "", stderr: "Warning: -q is deprecated: quiet is the default.\n" });
-    expect(existsSync(join(w.dir, "q.hdf5"))).toBe(true);
+    expect(cli(["-o", join(w.dir, "v.hdf5"), w.input]).status).toBe(0);
+    const runs = await Promise.all([
+      closedPipe(["--help"], "stdout"),
+      closedPipe(["-m", w.input], "stdout"),
+      closedPipe(["verify", "--provenance", join(w.dir, "v.hdf5")], "stdout"),
+    ]);
+    for (const r of runs) expect(r).toEqual({ status: 141, signal: null, other: "" });
+  });
+
+  it("a conversion whose stderr reader goes away leaves no temporary file and no lock", async () => {
+    const w = workspace();
+    const r = await closedPipe(["-p", "-o", join(w.dir, "p.hdf5"), w.input], "stderr");
+    expect(r).toEqual({ status: 141, signal: null, other: "" });
+    expect(w.files()).toEqual(["cube.fits"]);
   });
 });
 

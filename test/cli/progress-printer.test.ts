@@ -1,14 +1,41 @@
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { formatDuration, modeLine, ProgressPrinter, summaryLine } from "../../src/cli/progress-printer.js";
+import { barLine, formatDuration, modeLine, ProgressPrinter, summaryLine } from "../../src/cli/progress-printer.js";
 import type { ConvertReport } from "../../src/engine/convert.js";
 import type { Progress, Stage } from "../../src/engine/progress.js";
 
-class FakeSink {
+class FakeSink extends EventEmitter {
   text = "";
-  constructor(readonly isTTY: boolean) {}
+  constructor(
+    readonly isTTY: boolean,
+    public columns?: number,
+  ) {
+    super();
+  }
   write(text: string): void {
     this.text += text;
   }
+}
+
+/** What a terminal shows of the text: \r returns to the line's start, ESC[K clears to its end. */
+function screen(text: string): string[] {
+  const lines = [""];
+  let column = 0;
+  for (let i = 0; i < text.length; i++) {
+    const last = lines.length - 1;
+    if (text.startsWith("\x1b[K", i)) {
+      lines[last] = lines[last]!.slice(0, column);
+      i += 2;
+    } else if (text[i] === "\r") column = 0;
+    else if (text[i] === "\n") {
+      lines.push("");
+      column = 0;
+    } else {
+      lines[last] = lines[last]!.slice(0, column) + text[i] + lines[last]!.slice(column + 1);
+      column++;
+    }
+  }
+  return lines;
 }
 
 /** A clock the test moves by hand. */
@@ -41,8 +68,53 @@ describe("on a terminal: a live bar", () => {
     const c = clock();
     const printer = new ProgressPrinter(sink, { now: c.now });
     printer.update(progress("planes", 0.25, 10));
-    expect(sink.text).toBe(`\rplanes [########----------------------]  25.0%  25 MB/s  ETA 00:30\x1b[K`);
+    // 80 columns when the terminal does not say: a bar of 43 in a line of 79.
+    expect(sink.text).toBe(`\r\x1b[Kplanes [${"#".repeat(11)}${"-".repeat(32)}]  25.0%  25 MB/s  ETA 00:30`);
     expect(sink.text).not.toContain("\n");
+  });
+
+  it("fits the terminal's width, read again when it is resized", () => {
+    const sink = new FakeSink(true, 60);
+    const c = clock();
+    const printer = new ProgressPrinter(sink, { now: c.now });
+    printer.update(progress("planes", 0.5, 10));
+    expect(screen(sink.text)).toEqual(["planes [############-----------]  50.0%  50 MB/s  ETA 00:10"]);
+    sink.columns = 30;
+    sink.emit("resize");
+    expect(screen(sink.text)).toEqual(["planes [#######------]  50.0%"]);
+    for (const line of screen(sink.text)) expect(line.length).toBeLessThan(30);
+    sink.columns = 200;
+    c.advance(200);
+    printer.update(progress("planes", 0.75, 15));
+    expect(screen(sink.text)[0]).toBe(`planes [${"#".repeat(38)}${"-".repeat(12)}]  75.0%  50 MB/s  ETA 00:05`);
+    printer.finish();
+    expect(sink.listenerCount("resize")).toBe(0);
+  });
+
+  it("a line of its own clears the bar and the bar is drawn again below it: no stale bar", () => {
+    const sink = new FakeSink(true, 70);
+    const printer = new ProgressPrinter(sink, { now: clock().now });
+    printer.line("Mode: fast");
+    printer.update(progress("planes", 0.5, 1));
+    printer.line("Warning: something");
+    printer.line("Warning: something else");
+    expect(screen(sink.text)).toEqual(["Mode: fast", "Warning: something", "Warning: something else", barLine(progress("planes", 0.5, 1), 70)]);
+    printer.update(progress("tiles", 1, 2));
+    printer.finish();
+    printer.line("Done: fast mode");
+    expect(screen(sink.text).slice(3)).toEqual([barLine(progress("tiles", 1, 2), 70), "Done: fast mode", ""]);
+  });
+
+  it("text from elsewhere on the stream clears the bar, drawn again at the next update however soon", () => {
+    const sink = new FakeSink(true, 70);
+    const c = clock();
+    const printer = new ProgressPrinter(sink, { now: c.now });
+    printer.update(progress("planes", 0.5, 1));
+    printer.write("Error: out.hdf5: interrupted by SIGTERM. Aborting.\n");
+    expect(screen(sink.text)).toEqual(["Error: out.hdf5: interrupted by SIGTERM. Aborting.", ""]);
+    c.advance(1);
+    printer.update(progress("planes", 0.51, 1));
+    expect(screen(sink.text)).toEqual(["Error: out.hdf5: interrupted by SIGTERM. Aborting.", barLine(progress("planes", 0.51, 1), 70)]);
   });
 
   it("redraws at most every 100 ms, but always on a new stage and at the end", () => {
@@ -62,22 +134,47 @@ describe("on a terminal: a live bar", () => {
     expect(draws()).toBe(4);
   });
 
-  it("ends the bar's line before a line of its own, and on finish", () => {
+  it("finish ends the bar's line, once", () => {
     const sink = new FakeSink(true);
     const printer = new ProgressPrinter(sink, { now: clock().now });
-    printer.update(progress("planes", 0.5, 1));
-    printer.line("Warning: something");
-    expect(sink.text).toMatch(/\x1b\[K\nWarning: something\n$/);
     printer.update(progress("tiles", 0.9, 2));
     printer.finish();
     printer.finish(); // only once
-    expect(sink.text.endsWith("\x1b[K\n")).toBe(true);
+    expect(sink.text).toMatch(/ETA 00:00\n$/);
   });
 
   it("lines of their own carry no timestamp", () => {
     const sink = new FakeSink(true);
     new ProgressPrinter(sink, { now: clock().now }).line("Mode: fast");
     expect(sink.text).toBe("Mode: fast\n");
+  });
+});
+
+describe("the bar's line at any width", () => {
+  const p = progress("planes", 0.25, 10);
+  it("never reaches the last column, down to one column", () => {
+    for (let columns = 1; columns <= 240; columns++) {
+      const line = barLine(p, columns);
+      expect(line.length, `${columns} columns`).toBeLessThanOrEqual(Math.max(1, columns - 1));
+      expect(line.length).toBeGreaterThan(0);
+    }
+  });
+  it("leaves out the throughput, then the ETA, then the bar, then cuts", () => {
+    expect(barLine(p, 200)).toBe(`planes [${"#".repeat(13)}${"-".repeat(37)}]  25.0%  25 MB/s  ETA 00:30`);
+    expect(barLine(p, 80)).toBe(`planes [${"#".repeat(11)}${"-".repeat(32)}]  25.0%  25 MB/s  ETA 00:30`);
+    expect(barLine(p, 47)).toBe("planes [###-------]  25.0%  25 MB/s  ETA 00:30");
+    expect(barLine(p, 46)).toBe("planes [#####-------------]  25.0%  ETA 00:30");
+    expect(barLine(p, 37)).toBe("planes [#####---------------]  25.0%");
+    expect(barLine(p, 27)).toBe("planes [###-------]  25.0%");
+    expect(barLine(p, 26)).toBe("planes  25.0%  ETA 00:30");
+    expect(barLine(p, 24)).toBe("planes  25.0%");
+    expect(barLine(p, 11)).toBe("planes 25%");
+    expect(barLine(p, 10)).toBe("25%");
+    expect(barLine(p, 2)).toBe("2");
+  });
+  it("an empty bar at 0 and a full one at 100 percent", () => {
+    expect(barLine(progress("open", 0, 0), 40)).toMatch(/^open   \[-+\]   0\.0%/);
+    expect(barLine(progress("finish", 1, 4), 40)).toMatch(/^finish \[#+\] 100\.0%/);
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main, type CliIo } from "../../src/cli/run.js";
 import { predictMemory } from "../../src/engine/memory.js";
-import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
+import { card, cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 
 const tmp = tempFolder("fits2idia-run-");
 afterAll(() => tmp.cleanup());
@@ -57,12 +57,23 @@ describe("conversion", () => {
     expect(w.files()).toEqual(["cube.fits", "other.hdf5"]);
   });
 
-  it("-q is accepted with a deprecation note", async () => {
+  it("warnings: one line each on stderr by default, among the progress with -p; -q silences them", async () => {
     const w = workspace();
-    const r = await run(["-q", w.input]);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe("Warning: -q is deprecated: quiet is the default.\n");
-    expect(w.files()).toContain("cube.hdf5");
+    const warned = join(w.dir, "warned.fits");
+    const long = `'${"x".repeat(60)}&'`;
+    writeFileSync(warned, cubeFile(makeCube(3, 20, 10, 4, 1, "random", 5), [card("OBJECT  = 'M31'"), card("OBJECT  = 'M32'"), card(`LONGSTRN= 'OGIP 1.0'`), card(`ORIGIN  = ${long}`), card(`CONTINUE  '${"y".repeat(30)}'`)]));
+    const expected = ["Warning: header keyword OBJECT appears more than once: only the first is kept", expect.stringMatching(/^Warning: .*ORIGIN.*/)];
+    const plain = await run(["-o", join(w.dir, "a.hdf5"), warned]);
+    expect(plain.status).toBe(0);
+    expect(plain.stderr.trimEnd().split("\n")).toEqual(expected);
+    const quiet = await run(["-q", "-o", join(w.dir, "b.hdf5"), warned]);
+    expect(quiet).toEqual({ status: 0, stdout: "", stderr: "" });
+    const logged = await run(["-p", "-o", join(w.dir, "c.hdf5"), warned]);
+    expect(logged.stderr.split("\n").filter((l) => l.includes("Warning:")).map((l) => l.slice(25))).toEqual(expected);
+    const both = await run(["-p", "-q", "-o", join(w.dir, "d.hdf5"), warned]);
+    expect(both.stderr).not.toContain("Warning");
+    expect(both.stderr).toContain("Done: ");
+    expect(w.files()).toEqual(["a.hdf5", "b.hdf5", "c.hdf5", "cube.fits", "d.hdf5", "warned.fits"]);
   });
 
   it("-p in a file: the mode and why first, timestamped progress lines, then the summary", async () => {
@@ -92,8 +103,10 @@ describe("conversion", () => {
     const r = await run(["-p", "--fast", w.input], {}, true);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^Mode: fast — requested; predicted \d+\.\d{3} GB\. Threads: \d+ \(available parallelism\)\n/);
-    expect(r.stderr).toMatch(/\r(planes|tiles|finish) +\[[#-]{30}\] +\d+\.\d%  \d+ MB\/s  ETA/);
-    expect(r.stderr).toMatch(/\x1b\[K\nDone: fast mode, .*\n$/);
+    // 80 columns when the terminal does not say: a line of 79.
+    expect(r.stderr).toMatch(/\r\x1b\[K(planes|tiles|finish) +\[[#-]{43}\] +\d+\.\d%  \d+ MB\/s  ETA/);
+    // The bar kept as it ended (100%), then the summary on a line of its own.
+    expect(r.stderr).toMatch(/\r\x1b\[Kfinish \[#{43}\] 100\.0%  \d+ MB\/s  ETA 00:00\nDone: fast mode, .*\n$/);
   });
 
   it("--threads and --memory-limit reach the conversion", async () => {
@@ -161,8 +174,11 @@ describe("-m", () => {
 describe("errors: `Error: <message>. Aborting.` on stderr, exit 1", () => {
   it.each([
     [["-s", "--fast", "x.fits"], "Error: -s (slow mode) and --fast cannot be used together. Aborting.\n"],
-    [[], "Error: an input FITS file is required. Aborting.\n"],
-    [["x.fits", "--nonsense"], "Error: Unknown argument: nonsense. Aborting.\n"],
+    [[], "Error: an input FITS file is required (see fits2idia-ts --help). Aborting.\n"],
+    [["x.fits", "--nonsense"], "Error: unknown option --nonsense (see fits2idia-ts --help). Aborting.\n"],
+    [["--prgress", "x.fits"], "Error: unknown option --prgress (see fits2idia-ts --help). Aborting.\n"],
+    [["help", "bogus"], 'Error: help: no subcommand "bogus" (there are verify and batch; a file named help is converted as ./help). Aborting.\n'],
+    [["help", "verify", "x"], "Error: help takes at most one subcommand, not 2. Aborting.\n"],
     [["--memory-limit", "5 furlongs", "x.fits"], /^Error: --memory-limit: "5 furlongs" is not a size: unknown unit "furlongs" .*\. Aborting\.\n$/],
   ])("usage: %j", async (argv, expected) => {
     const r = await run(argv);
@@ -209,6 +225,21 @@ describe("errors: `Error: <message>. Aborting.` on stderr, exit 1", () => {
 });
 
 describe("--help and --version", () => {
+  it("help, help verify, help batch: the help of each; ./help is a file", async () => {
+    const help = await run(["help"]);
+    expect(help).toEqual(await run(["--help"]));
+    expect(help.stdout).toMatch(/^fits2idia-ts \[-o output\]/);
+    expect(await run(["help", "convert"])).toEqual(help);
+    expect(await run(["help", "--help"])).toEqual(help);
+    const verify = await run(["help", "verify"]);
+    expect(verify).toEqual(await run(["verify", "--help"]));
+    expect(verify.stdout).toMatch(/^fits2idia-ts verify /);
+    const batch = await run(["help", "batch"]);
+    expect(batch).toEqual(await run(["batch", "-h"]));
+    expect(batch.stdout).toMatch(/^fits2idia-ts batch /);
+    expect(await run(["./help"])).toEqual({ status: 1, stdout: "", stderr: "Error: ./help: no such file. Aborting.\n" });
+  });
+
   it("print to stdout, exit 0", async () => {
     const help = await run(["--help"]);
     expect(help.status).toBe(0);

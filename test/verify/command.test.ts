@@ -119,9 +119,9 @@ describe("in-process", () => {
   });
 
   it.each([
-    [["verify"], "Error: verify needs the HDF5 file to check. Aborting.\n"],
+    [["verify"], "Error: verify needs the HDF5 file to check (see fits2idia-ts verify --help). Aborting.\n"],
     [["verify", "a.hdf5", "b.fits", "c"], "Error: verify takes one HDF5 file and at most one FITS file. Aborting.\n"],
-    [["verify", "a.hdf5", "--frobnicate"], "Error: Unknown argument: frobnicate. Aborting.\n"],
+    [["verify", "a.hdf5", "--frobnicate"], "Error: unknown option --frobnicate (see fits2idia-ts verify --help). Aborting.\n"],
     [["verify", "a.hdf5", "--max-differences", "0"], 'Error: --max-differences needs a positive whole number, not "0". Aborting.\n'],
     [["verify", "a.hdf5", "--threads", "many"], 'Error: --threads needs a positive whole number, not "many". Aborting.\n'],
   ])("usage %j: one error line, exit 1", async (argv, message) => {
