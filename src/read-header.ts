@@ -2,6 +2,7 @@
 import type { HduSelector } from "./fits/hdu.js";
 import type { FitsHeader } from "./fits/header.js";
 import { FitsImage, type ImageShape } from "./fits/image.js";
+import type { FitsInput } from "./fits/source.js";
 
 export interface HeaderSummary {
   readonly header: FitsHeader;
@@ -11,7 +12,12 @@ export interface HeaderSummary {
   readonly hdu: number;
 }
 
-export async function readHeader(input: string, options: { hdu?: HduSelector } = {}): Promise<HeaderSummary> {
+/**
+ * The header of `input`'s image HDU (a path, or a stream read once: only as far as the header).
+ * Reads no data: a gzip file's CRC-32 is checked only by what reads it to its end (a
+ * conversion, `verifyFile`), though damage in the part read is found.
+ */
+export async function readHeader(input: FitsInput, options: { hdu?: HduSelector } = {}): Promise<HeaderSummary> {
   const image = await FitsImage.open(input, options);
   try {
     return { header: image.header, shape: image.shape, bitpix: image.info.bitpix, hdu: image.hdu.index };

@@ -7,10 +7,11 @@
  *   back from the written DATA.
  * Results are written by position, so the files are identical whatever the order of the units.
  */
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
+import type { FitsInput } from "../fits/source.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
 import type { Mode } from "./defaults.js";
@@ -77,6 +78,7 @@ export interface ConvertOptions {
 }
 
 export interface ConvertReport {
+  /** The input's path as given, or the stream's name ("(standard input)"). */
   readonly input: string;
   readonly output: string;
   readonly mode: Mode;
@@ -107,7 +109,11 @@ export interface ConvertReport {
   readonly bytesReadForHash: number;
 }
 
-export async function convert(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
+/**
+ * Convert `input` (a FITS file's path, or its bytes as a stream read once, e.g. `process.stdin`:
+ * plain or gzip) into the IDIA HDF5 file `output`.
+ */
+export async function convert(input: FitsInput, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const started = performance.now();
   const startedAt = new Date();
   const signal = options.signal;
@@ -118,12 +124,15 @@ export async function convert(input: string, output: string, options: ConvertOpt
     options.onWarning?.(message);
   };
 
-  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true });
+  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true, onWarning: warn });
+  const inputName = typeof input === "string" ? input : image.path;
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
   let pool: UnitPool | undefined;
   try {
-    const statAtStart = statSync(image.path);
+    // A stream (standard input) has no file to stat: it is read once, to its end.
+    const fileStat = (): Stats | undefined => (image.fromStream ? undefined : statSync(image.path));
+    const statAtStart = fileStat();
     // A gzip header claiming more than the file can hold: refused before buffers are sized by it.
     await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
@@ -158,9 +167,11 @@ export async function convert(input: string, output: string, options: ConvertOpt
       if (result.problems.length > 0) warn(`${checksumError(result, image.path).describe()}; converted anyway`);
     }
     // Provenance on the root group. The input was hashed as it was read: only the bytes the
-    // conversion did not need (other HDUs, padding) are read for its digest now.
+    // conversion did not need (other HDUs, padding) are read for its digest now; a gzip input
+    // is decompressed to its end, so that every member's CRC-32 and size are checked before
+    // the output is committed.
     const digest = await timer.time("read", () => image.fileDigest());
-    const provenance = provenanceOf({ input, output, options, plan, image, digest, statAtStart, statAtEnd: statSync(image.path), start: startedAt, end: new Date() });
+    const provenance = provenanceOf({ input: inputName, output, options, plan, image, digest, statAtStart, statAtEnd: fileStat(), start: startedAt, end: new Date() });
     provenance.warnings.forEach(warn);
     timer.timeSync("write", () => writer!.setAttributes("/", provenance.attributes));
     progress.report("finish", 1);
@@ -168,7 +179,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = undefined;
     await out.commit();
     return {
-      input,
+      input: inputName,
       output,
       mode,
       reason: plan.reason,

@@ -15,6 +15,8 @@ export type FitsErrorCode =
   | "HDU_NOT_FOUND"
   | "NO_IMAGE"
   | "CHECKSUM"
+  /** A gzip file cut short, or failing its CRC-32 or size check (src/fits/gunzip.ts). */
+  | "CORRUPT_GZIP"
   | "IO";
 
 export class FitsError extends Error {

@@ -17,7 +17,7 @@ import type { Provenance } from "../engine/provenance.js";
 import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
-import type { FileDigest } from "../fits/source.js";
+import type { FileDigest, FitsInput } from "../fits/source.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
 import type { Shape4 } from "../schema/layout.js";
 import { checkContent } from "./content.js";
@@ -55,7 +55,7 @@ export interface VerifyReport {
   readonly ok: boolean;
   /** The HDF5 file (absolute). */
   readonly file: string;
-  /** The FITS file compared with (absolute), if any. */
+  /** The FITS file compared with (absolute; a stream's name, "(standard input)"), if any. */
   readonly fits?: string;
   /**
    * What is wrong, one line each: the FITS file not being the one converted first, then the
@@ -81,7 +81,13 @@ export interface VerifyReport {
 
 const MiB = 2 ** 20;
 
-export async function verifyFile(hdf5Path: string, fitsPath?: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+/**
+ * Check `hdf5Path`, against the FITS file it was converted from when given (a path, or the
+ * file's bytes as a stream read once, e.g. `process.stdin`). Rejects, as a conversion does, when
+ * a file cannot be read: a gzip FITS file is decompressed to its end and every member's CRC-32
+ * and size checked (FitsError CORRUPT_GZIP when one is damaged or cut short).
+ */
+export async function verifyFile(hdf5Path: string, fitsPath?: FitsInput, options: VerifyOptions = {}): Promise<VerifyReport> {
   const diffs = new Differences(options.maxDifferences ?? 10);
   const reader = await openReader(hdf5Path);
   // Timed from here: loading the HDF5 runtime (the first time) is not part of the check.
@@ -97,14 +103,14 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     let sizeDiffers = false;
     let checked: VerifyReport["checked"] = options.structureOnly || layout === undefined ? "structure" : "internal";
 
+    const recordedSize = provenance?.inputSize;
+    const sizeProblem = (size: number): string => `the FITS file is not the one converted: it has ${size} bytes, the conversion's input had ${recordedSize}`;
     if (fitsPath !== undefined) {
-      const recordedSize = provenance?.inputSize;
-      image = await openFits(fitsPath, options.hdu, provenance);
-      const size = statSync(image.path).size;
-      sizeDiffers = recordedSize !== undefined && size !== recordedSize;
-      if (sizeDiffers) {
-        first.push(`the FITS file is not the one converted: it has ${size} bytes, the conversion's input had ${recordedSize}`);
-      }
+      image = await openFits(fitsPath, options.hdu, provenance, (message) => notes.push(message));
+      // A stream's size is known once it has been read to its end (below).
+      const size = image.fromStream ? undefined : statSync(image.path).size;
+      sizeDiffers = recordedSize !== undefined && size !== undefined && size !== recordedSize;
+      if (sizeDiffers) first.push(sizeProblem(size!));
       if (provenance?.inputHdu !== undefined && image.hdu.index !== provenance.inputHdu) {
         first.push(`the FITS file's HDU ${image.hdu.index} is not the one converted (HDU ${provenance.inputHdu})`);
       }
@@ -139,6 +145,10 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       // Everything the comparison read was hashed as it streamed: only the rest is read now.
       const digest: FileDigest = await image.fileDigest();
       bytesChecked += digest.bytes;
+      if (image.fromStream && recordedSize !== undefined && digest.bytes !== recordedSize) {
+        sizeDiffers = true;
+        first.unshift(sizeProblem(digest.bytes));
+      }
       const recorded = provenance?.inputSha256;
       if (recorded === undefined) {
         sha256 = "not recorded";
@@ -156,7 +166,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     return {
       ok: all.length === 0,
       file: resolve(hdf5Path),
-      ...(image !== undefined ? { fits: resolve(image.path) } : {}),
+      ...(image !== undefined ? { fits: image.fromStream ? image.path : resolve(image.path) } : {}),
       problems: all,
       differences: diffs.list,
       notes,
@@ -174,10 +184,10 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
 }
 
 /** The FITS image: the path's `[..]` suffix or the option, else the HDU recorded as converted. */
-async function openFits(spec: string, hdu: HduSelector | undefined, provenance: Provenance | undefined): Promise<FitsImage> {
-  const hasSuffix = !existsSync(spec) && /\[[^\[\]]+\]$/.test(spec);
+async function openFits(spec: FitsInput, hdu: HduSelector | undefined, provenance: Provenance | undefined, onWarning: (message: string) => void): Promise<FitsImage> {
+  const hasSuffix = typeof spec === "string" && !existsSync(spec) && /\[[^\[\]]+\]$/.test(spec);
   const selector = hdu ?? (hasSuffix ? undefined : provenance?.inputHdu);
-  return FitsImage.open(spec, { hdu: selector, hash: true, checksum: false });
+  return FitsImage.open(spec, { hdu: selector, hash: true, checksum: false, onWarning });
 }
 
 function closeQuietly(reader: Hdf5Reader): void {

@@ -77,7 +77,7 @@ const cases: Case[] = [
   { name: "claims-beyond-2^53.fits", bytes: concat([headerBytes(primaryCards(-64, [2 ** 30, 2 ** 30, 2 ** 10])), data(400)]), problem: /^the data size given by BITPIX, NAXISn, PCOUNT and GCOUNT \(\d+ bytes\) is larger than the supported maximum/ },
   { name: "claims-160-GB.fits.gz", bytes: gzipSync(concat([headerBytes(primaryCards(-32, [200000, 200000])), data(400)])), problem: /^truncated data: the header needs 160000000000 bytes of data but the gzip file of \d+ bytes cannot hold more than \d+ bytes decompressed$/ },
   { name: "truncated-data.fits.gz", bytes: gzipSync(cube.subarray(0, 2880 + 600)), problem: /^truncated data: the header needs 1200 bytes of data but the file holds 600$/ },
-  { name: "cut-short.fits.gz", bytes: gzipSync(cube).subarray(0, 60), problem: /^(gzip data is corrupt: unexpected end of file|truncated header: .*)$/ },
+  { name: "cut-short.fits.gz", bytes: gzipSync(cube).subarray(0, 60), problem: /^(gzip data is truncated: the file ends inside the deflate data of gzip member 1 \(which starts at byte 10\), after 50 bytes|truncated header: .*)$/ },
   { name: "corrupt.fits.gz", bytes: concat([gzipSync(cube).subarray(0, 20), junk(500, 3)]), problem: /^gzip data is corrupt: / },
   { name: "bintable.fits", bytes: concat([headerBytes(primaryCards(8, [])), headerBytes(extensionCards(8, [4, 3], [valueCard("TFIELDS", "1"), card("TFORM1  = 'J       '")], "BINTABLE")), data(12)]), args: ["--hdu", "1"], problem: /^HDU 1 is a BINTABLE extension, not an image$/ },
   { name: "no-such-hdu.fits", bytes: cube, args: ["--hdu", "SCI"], problem: /^no HDU with EXTNAME SCI$/ },
