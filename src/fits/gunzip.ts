@@ -200,7 +200,7 @@ async function* inflateMember(reader: PushbackReader, member: number): AsyncGene
     if (zlibError.code === "Z_BUF_ERROR") {
       throw truncated(`the file ends inside the deflate data of gzip member ${member} (which starts at byte ${start}), after ${reader.offset - start} bytes`);
     }
-    throw corrupt(`${zlibError.message ?? String(error)} (in gzip member ${member}, which starts at byte ${start})`);
+    throw corrupt(`${zlibError.message ?? String(error)} (in the deflate data of gzip member ${member}, which starts at byte ${start})`);
   } finally {
     finished = true;
     inflate.destroy();
