@@ -30,7 +30,7 @@ export interface VerifyOptions {
    * file records as converted, INPUT_HDU, else the first image).
    */
   hdu?: HduSelector;
-  /** Check the structure only: no values are read (the FITS file, if given, is still hashed). */
+  /** Check the structure only: no values are read (the FITS file, if given, is still hashed, and a gzip one checked to its end). */
   structureOnly?: boolean;
   /** Differences listed per dataset before it is no longer compared (default 10). */
   maxDifferences?: number;
