@@ -41,7 +41,7 @@ export { defaultOutputName } from "./cli/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
 export { verifyFile, okLine, problemLines, provenanceText, warningLines, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
 export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./engine/provenance.js";
-export type { FileDigest } from "./fits/source.js";
+export { STDIN_NAME, STREAM_NAME, type FileDigest, type FitsInput } from "./fits/source.js";
 export { runBatch, runConversions, BatchError, type BatchOptions, type BatchReport, type BatchEvent } from "./batch/run-batch.js";
 export { collectInputs, BatchInputError, type BatchInput } from "./batch/inputs.js";
 export type { BatchJob, JobResult, JobStatus } from "./batch/job.js";

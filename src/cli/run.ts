@@ -13,14 +13,18 @@ import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
 import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
 import { watchSignals } from "./signals.js";
+import { commandInput, type StandardInput } from "./standard-streams.js";
+import type { FitsInput } from "../fits/source.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: ProgressSink;
   readonly env: NodeJS.ProcessEnv;
+  /** Read for the input `-` (default: process.stdin, only then created). */
+  readonly stdin?: () => StandardInput;
 }
 
-const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: () => process.stdin };
 
 /**
  * Run the command; resolves to its exit status: 0, or 1 after `Error: …. Aborting.` on stderr
@@ -36,8 +40,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const args: CliArgs = step.args;
 
   try {
-    if (args.memory) await reportMemory(args, io);
-    else await runConversion(args, io);
+    const input = commandInput(args, io.stdin ?? processIo.stdin!);
+    if (args.memory) await reportMemory(args, input, io);
+    else await runConversion(args, input, io);
     return 0;
   } catch (error) {
     return failure(io.stderr, error, args.debug);
@@ -56,9 +61,9 @@ function help(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 /** `-m`: the prediction for the mode that would be used, and why; nothing is written. */
-async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
+async function reportMemory(args: CliArgs, input: FitsInput, io: CliIo): Promise<void> {
   const resources = resolveResources({ memoryLimit: args.memoryLimit, threads: args.threads, env: io.env });
-  const prediction = await predictMemory(args.input, { hdu: args.hdu, threads: resources.threads.threads });
+  const prediction = await predictMemory(input, { hdu: args.hdu, threads: resources.threads.threads });
   let choice: ModeChoice | MemoryLimitError;
   try {
     choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit });
@@ -70,7 +75,7 @@ async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
   io.stdout.write(args.json ? `${JSON.stringify(memoryReportJson(report), null, 2)}\n` : memoryReportText(report));
 }
 
-async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
+async function runConversion(args: CliArgs, input: FitsInput, io: CliIo): Promise<void> {
   const output = args.output ?? defaultOutputName(args.input);
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
   // SIGINT / SIGTERM abort the conversion (which removes its temporary file) from here on.
@@ -80,7 +85,7 @@ async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
   // --version, -m and usage errors do not need it.
   try {
     const { convert } = await import("../engine/convert.js");
-    const report = await convert(args.input, output, {
+    const report = await convert(input, output, {
       mode: args.mode ?? "auto",
       memoryLimit: args.memoryLimit,
       threads: args.threads,

@@ -10,6 +10,7 @@ import { parseVerifyArgs } from "./args.js";
 import { failure, parseStep } from "./parse-step.js";
 import { ProgressPrinter } from "./progress-printer.js";
 import type { CliIo } from "./run.js";
+import { fitsArgument } from "./standard-streams.js";
 
 /** `argv`: the arguments after `verify`. Resolves to the exit status. */
 export async function runVerify(argv: readonly string[], io: CliIo): Promise<number> {
@@ -20,7 +21,8 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   try {
     // Loaded here: the HDF5 runtime takes a while to load, and --help does not need it.
     const { verifyFile, okLine, problemLines, provenanceText, warningLines } = await import("../verify/index.js");
-    const report = await verifyFile(args.file, args.fits, {
+    const fits = args.fits === undefined ? undefined : fitsArgument(args.fits, io.stdin ?? (() => process.stdin));
+    const report = await verifyFile(args.file, fits, {
       hdu: args.hdu,
       structureOnly: args.structureOnly,
       maxDifferences: args.maxDifferences,

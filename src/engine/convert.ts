@@ -7,11 +7,12 @@
  *   back from the written DATA.
  * Results are written by position, so the files are identical whatever the order of the units.
  */
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
 import { readImageBeams } from "../fits/image-beams.js";
 import type { HduSelector } from "../fits/hdu.js";
+import type { FitsInput } from "../fits/source.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
 import type { Mode } from "./defaults.js";
@@ -78,6 +79,7 @@ export interface ConvertOptions {
 }
 
 export interface ConvertReport {
+  /** The input's path as given, or the stream's name ("(standard input)"). */
   readonly input: string;
   readonly output: string;
   readonly mode: Mode;
@@ -109,25 +111,27 @@ export interface ConvertReport {
 }
 
 /**
- * Converts the FITS image `input` (a path; `file.fits[1]`, `[SCI]`, `[SCI,2]` select an HDU, as
- * does `options.hdu`) into the IDIA HDF5 file `output`. The output is written under a temporary
- * name beside it and renamed only when complete: on any failure, or when cancelled, no output, no
- * temporary file and no lock file are left, and an existing output is kept as it was.
+/**
+ * Converts the FITS image `input` (a path: `file.fits[1]`, `[SCI]`, `[SCI,2]` select an HDU, as
+ * does `options.hdu`; or its bytes as a stream read once, e.g. `process.stdin`, plain or gzip)
+ * into the IDIA HDF5 file `output`. The output is written under a temporary name beside it and
+ * renamed only when complete: on any failure, or when cancelled, no output, no temporary file
+ * and no lock file are left, and an existing output is kept as it was.
  *
  * @returns what was done: the mode and why, the time by stage, the throughput, the predicted
  *   and the measured peak memory, the kernels, the warnings, the input's SHA-256.
  * @throws (the promise rejects with) `FitsError` for input that is not a FITS image it can
- *   read, or a CHECKSUM/DATASUM mismatch; `MemoryLimitError` when the run is refused for its
- *   memory (before any output exists); `OutputError` (`OutputBusyError` when another
- *   conversion is writing the same output) for the output's folder, lock or a failed write
- *   (`errno` ENOSPC, EDQUOT, EFBIG…); `Hdf5Error` when HDF5 itself fails; `OptionError` or
- *   `ThreadsError` for options it cannot take; `RcError` for a bad administrator's rc file.
- *   Every one has a stable string `code`.
+ *   read, a damaged gzip stream, or a CHECKSUM/DATASUM mismatch; `MemoryLimitError` when the
+ *   run is refused for its memory (before any output exists); `OutputError` (`OutputBusyError`
+ *   when another conversion is writing the same output) for the output's folder, lock or a
+ *   failed write (`errno` ENOSPC, EDQUOT, EFBIG…); `Hdf5Error` when HDF5 itself fails;
+ *   `OptionError` or `ThreadsError` for options it cannot take; `RcError` for a bad
+ *   administrator's rc file. Every one has a stable string `code`.
  * Cancelling: abort `options.signal`; the promise then rejects with the signal's `reason`
  * (a DOMException named "AbortError" unless the caller gave one) once the workers have stopped
  * and the temporary file is removed.
  */
-export async function convert(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
+export async function convert(input: FitsInput, output: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const started = performance.now();
   const startedAt = new Date();
   const signal = options.signal;
@@ -138,12 +142,15 @@ export async function convert(input: string, output: string, options: ConvertOpt
     options.onWarning?.(message);
   };
 
-  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true });
+  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true, onWarning: warn });
+  const inputName = typeof input === "string" ? input : image.path;
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
   let pool: UnitPool | undefined;
   try {
-    const statAtStart = statSync(image.path);
+    // A stream (standard input) has no file to stat: it is read once, to its end.
+    const fileStat = (): Stats | undefined => (image.fromStream ? undefined : statSync(image.path));
+    const statAtStart = fileStat();
     // A gzip header claiming more than the file can hold: refused before buffers are sized by it.
     await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
@@ -162,7 +169,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     const progress = new ProgressTracker(options.onProgress, image.info.dataBytes, layout.hasDepth);
     progress.report("open", 0, 0);
 
-    const beams = await readImageBeams(image.path, image.header);
+    const beams = await readImageBeams(image.path, image.header, { fromStream: image.fromStream });
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn, beams);
     beams.warnings.forEach(warn);
@@ -180,9 +187,11 @@ export async function convert(input: string, output: string, options: ConvertOpt
       if (result.problems.length > 0) warn(`${checksumError(result, image.path).describe()}; converted anyway`);
     }
     // Provenance on the root group. The input was hashed as it was read: only the bytes the
-    // conversion did not need (other HDUs, padding) are read for its digest now.
+    // conversion did not need (other HDUs, padding) are read for its digest now; a gzip input
+    // is decompressed to its end, so that every member's CRC-32 and size are checked before
+    // the output is committed.
     const digest = await timer.time("read", () => image.fileDigest());
-    const provenance = provenanceOf({ input, output, options, plan, image, digest, statAtStart, statAtEnd: statSync(image.path), start: startedAt, end: new Date() });
+    const provenance = provenanceOf({ input: inputName, output, options, plan, image, digest, statAtStart, statAtEnd: fileStat(), start: startedAt, end: new Date() });
     provenance.warnings.forEach(warn);
     timer.timeSync("write", () => writer!.setAttributes("/", provenance.attributes));
     progress.report("finish", 1);
@@ -190,7 +199,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = undefined;
     await out.commit();
     return {
-      input,
+      input: inputName,
       output,
       mode,
       reason: plan.reason,

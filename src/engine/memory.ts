@@ -5,6 +5,7 @@
  */
 import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
+import type { FitsInput } from "../fits/source.js";
 import { layoutOf } from "../schema/layout.js";
 import { threadCount } from "./resources.js";
 import { windowsOf, type Window } from "./tile-unit.js";
@@ -165,7 +166,7 @@ function touchedSlotPixels(windows: readonly Window[], slots: number): number {
  *   `ThreadsError` for a bad thread count. Reading a header needs no cancelling.
  */
 export async function predictMemory(
-  input: string,
+  input: FitsInput,
   options: MemoryModelOptions & { hdu?: HduSelector; env?: NodeJS.ProcessEnv } = {},
 ): Promise<MemoryPrediction> {
   const image = await FitsImage.open(input, { hdu: options.hdu });

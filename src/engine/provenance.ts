@@ -28,13 +28,14 @@ export interface ProvenanceFacts {
   /** The effective options (see {@link conversionOptions}): JSON-serializable values only. */
   readonly options: Readonly<Record<string, unknown>>;
   readonly input: {
-    /** Absolute path of the FITS file (without a `[..]` HDU suffix). */
+    /** Absolute path of the FITS file (without a `[..]` HDU suffix), or the stream's name: "(standard input)". */
     readonly path: string;
     /** Index of the HDU converted (0 = primary). */
     readonly hdu: number;
-    /** Size of the file as stored, bytes. */
+    /** Size of the file as stored, bytes (for a stream: all the bytes it delivered). */
     readonly size: number;
-    readonly mtime: Date;
+    /** The file's modification time; undefined for a stream (INPUT_MTIME is then empty). */
+    readonly mtime: Date | undefined;
     /** SHA-256 of the file as stored, lower-case hex. */
     readonly sha256: string;
   };
@@ -109,7 +110,7 @@ export function provenanceAttributes(facts: ProvenanceFacts): Array<[string, Att
     ["INPUT_PATH", str(encodePath(input.path))],
     ["INPUT_HDU", int(input.hdu)],
     ["INPUT_SIZE", int(input.size)],
-    ["INPUT_MTIME", str(input.mtime.toISOString())],
+    ["INPUT_MTIME", str(input.mtime?.toISOString() ?? "")],
     ["INPUT_SHA256", str(input.sha256)],
     ["CONVERSION_START", str(facts.start.toISOString())],
     ["CONVERSION_END", str(facts.end.toISOString())],
@@ -135,9 +136,9 @@ export function provenanceOf(run: {
   readonly plan: ConversionPlan;
   readonly image: FitsImage;
   readonly digest: FileDigest;
-  /** The input file's status when the conversion started, and now. */
-  readonly statAtStart: Stats;
-  readonly statAtEnd: Stats;
+  /** The input file's status when the conversion started, and now (undefined for a stream). */
+  readonly statAtStart: Stats | undefined;
+  readonly statAtEnd: Stats | undefined;
   readonly start: Date;
   readonly end: Date;
 }): { attributes: Array<[string, AttrValue]>; warnings: string[] } {
@@ -147,7 +148,13 @@ export function provenanceOf(run: {
     converter: { name: CONVERTER_NAME, version: CONVERTER_VERSION },
     libraries: hdf5Versions(),
     options: conversionOptions(run.input, run.output, run.options, run.plan),
-    input: { path: resolve(image.path), hdu: image.hdu.index, size: digest.bytes, mtime: before.mtime, sha256: digest.sha256 },
+    input: {
+      path: image.fromStream ? image.path : resolve(image.path),
+      hdu: image.hdu.index,
+      size: digest.bytes,
+      mtime: before?.mtime,
+      sha256: digest.sha256,
+    },
     start: run.start,
     end: run.end,
     source: {
@@ -159,7 +166,7 @@ export function provenanceOf(run: {
     ...(image.axes.identity ? {} : { axisPermutation: describePermutation(image.axes) }),
   };
   const warnings: string[] = [];
-  if (digest.bytes !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+  if (before !== undefined && after !== undefined && (digest.bytes !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs)) {
     warnings.push(
       `${image.path} changed while it was converted (size ${before.size} → ${after.size} bytes, ${digest.bytes} hashed; ` +
         `modified ${before.mtime.toISOString()} → ${after.mtime.toISOString()}): its recorded SHA-256 may not match the data converted`,
@@ -255,6 +262,8 @@ export function readProvenance(attributes: readonly AttributeInfo[]): { provenan
   if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) problems.push(`provenance: INPUT_SHA256 is not a SHA-256 in hex: "${sha}"`);
   for (const name of ["INPUT_MTIME", "CONVERSION_START", "CONVERSION_END"] as const) {
     const t = s(name);
+    // An empty INPUT_MTIME: the input was a stream (standard input), which has none.
+    if (name === "INPUT_MTIME" && t === "") continue;
     if (t !== undefined && !isIsoTime(t)) problems.push(`provenance: ${name} is not an ISO 8601 time: "${t}"`);
   }
   const start = s("CONVERSION_START");

@@ -18,6 +18,10 @@ export type FitsErrorCode =
   | "CHECKSUM"
   | "UNSUPPORTED_COMPRESSION"
   | "CORRUPT_DATA"
+  /** A gzip file cut short, or failing its CRC-32 or size check (src/fits/gunzip.ts). */
+  | "CORRUPT_GZIP"
+  /** What a stream read once cannot give (the BEAMS table of a multi-beam cube read from standard input). */
+  | "NEEDS_FILE"
   | "IO";
 
 export class FitsError extends Error {

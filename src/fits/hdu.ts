@@ -107,10 +107,14 @@ export function nextHduOffset(hdu: Hdu): number {
   return hdu.dataStart + hdu.info.paddedDataBytes;
 }
 
-/** Walk the HDUs in order until `visit` returns true or the file ends. */
-export async function findHdu(source: ByteSource, accept: (hdu: Hdu) => boolean): Promise<Hdu | undefined> {
-  let offset = 0;
-  for (let index = 0; ; index++) {
+/**
+ * Walk the HDUs in order until `accept` returns true or the file ends: from the primary HDU, or
+ * from the one after `after` (already read: a stream cannot read it again).
+ */
+export async function findHdu(source: ByteSource, accept: (hdu: Hdu) => boolean, after?: Hdu): Promise<Hdu | undefined> {
+  let offset = after === undefined ? 0 : nextHduOffset(after);
+  if (after !== undefined && source.size !== undefined && offset >= source.size) return undefined;
+  for (let index = after === undefined ? 0 : after.index + 1; ; index++) {
     const hdu = await readHdu(source, offset, index);
     if (hdu === undefined) return undefined;
     if (accept(hdu)) return hdu;
@@ -138,7 +142,7 @@ export async function selectImageHdu(source: ByteSource, selector?: HduSelector)
   if (selector === undefined) {
     const primary = await readHdu(source, 0, 0);
     if (primary !== undefined && hasPixels(primary)) return primary;
-    const found = await findHdu(source, (hdu) => hdu.index > 0 && isImageExtension(hdu) && hasPixels(hdu));
+    const found = primary === undefined ? undefined : await findHdu(source, (hdu) => isImageExtension(hdu) && hasPixels(hdu), primary);
     if (found !== undefined) return found;
     // A primary with axes but no pixels: return it so that imageShape names the empty axis.
     if (primary !== undefined && hasImage(primary)) return primary;

@@ -24,9 +24,14 @@ export interface ImageBeams {
   readonly warnings: readonly string[];
 }
 
-export async function readImageBeams(path: string, header: FitsHeader): Promise<ImageBeams> {
+export async function readImageBeams(path: string, header: FitsHeader, options: { fromStream?: boolean } = {}): Promise<ImageBeams> {
   const own = headerBeamKeywords(header);
   if (hasBeamTableFlag(header)) {
+    // The table is read through a source of its own, which a stream read once (standard input)
+    // cannot give: converting without it would lose the beams CARTA shows for the FITS file.
+    if (options.fromStream === true) {
+      throw new FitsError("NEEDS_FILE", "CASAMBM = T: the per-channel beams are in a BEAMS table, which is read from the file itself, not from a stream; convert the file by its name", path);
+    }
     const found = await findBeamTable(path);
     if (typeof found === "string") return { warnings: [`CASAMBM = T, but ${found}: the cube has no beam in group 0`] };
     const { table, hdu, warnings: tableWarnings } = found;

@@ -16,7 +16,7 @@ import { CompressedImageReader } from "./compressed/compressed-image.js";
 import { compressedImageHeader } from "./compressed/image-header.js";
 import { compressionParameters } from "./compressed/parameters.js";
 import { parseHduSuffix, selectImageHdu, type Hdu, type HduSelector } from "./hdu.js";
-import { openSource, type ByteSource, type FileDigest } from "./source.js";
+import { openSource, type ByteSource, type FileDigest, type FitsInput } from "./source.js";
 
 /** The image's shape in the schema's terms (FITS order: width = NAXIS1 fastest). */
 export interface ImageShape {
@@ -38,6 +38,8 @@ export interface OpenOptions {
   checksum?: boolean;
   /** Hash the file as it is read, for fileDigest() (see ByteSource.finishHash). */
   hash?: boolean;
+  /** Told of what is read but ignored: bytes after the last member of a gzip input. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -102,10 +104,12 @@ export class FitsImage {
   }
 
   /**
-   * Open `spec` (a path, optionally with a cfitsio-style suffix `[1]`, `[SCI]`, `[SCI,2]`),
-   * find its image HDU and check that the file is long enough for its data.
+   * Open `spec` (a path, optionally with a cfitsio-style suffix `[1]`, `[SCI]`, `[SCI,2]`; or a
+   * stream of a FITS file's bytes, plain or gzip, read once, such as `process.stdin`), find its
+   * image HDU and check that the file is long enough for its data.
    */
-  static async open(spec: string, options: OpenOptions = {}): Promise<FitsImage> {
+  static async open(spec: FitsInput, options: OpenOptions = {}): Promise<FitsImage> {
+    if (typeof spec !== "string") return FitsImage.#openSource(await openSource(spec, { hash: options.hash, onWarning: options.onWarning }), options);
     let path = spec;
     let selector = options.hdu;
     if (!existsSync(spec)) {
@@ -120,9 +124,13 @@ export class FitsImage {
       path = parsed.path;
       selector ??= parsed.selector;
     }
-    const source = await openSource(path, { hash: options.hash });
+    return FitsImage.#openSource(await openSource(path, { hash: options.hash, onWarning: options.onWarning }), { ...options, hdu: selector });
+  }
+
+  static async #openSource(source: ByteSource, options: OpenOptions): Promise<FitsImage> {
+    const path = source.path;
     try {
-      const hdu = await selectImageHdu(source, selector);
+      const hdu = await selectImageHdu(source, options.hdu);
       const end = hdu.dataStart + hdu.info.dataBytes;
       if (source.size !== undefined && end > source.size) {
         throw truncatedData(hdu.info.dataBytes, Math.max(0, source.size - hdu.dataStart), path);
@@ -182,14 +190,20 @@ export class FitsImage {
     return this.#stored;
   }
 
+  /** Read once from a stream (standard input): `path` names it, there is no file there to stat. */
+  get fromStream(): boolean {
+    return this.#source.fromStream;
+  }
+
   /**
    * Refuse a header that claims more data than the file can hold, before buffers are sized by
    * it. open() has checked a plain file's size; a gzip file's decompressed size is not known
    * before its end is reached (reads of what is there work, and fail where data is missing), so
-   * the claim is checked here against the most the compressed file can expand to.
+   * the claim is checked here against the most the compressed file can expand to. (A stream's
+   * length is not known before its end: its reads fail where data is missing.)
    */
   async checkClaimedSize(): Promise<void> {
-    if (!this.#source.compressed) return;
+    if (!this.#source.compressed || this.#source.fromStream) return;
     const stored = (await stat(this.path)).size;
     const { dataStart, info } = this.#stored;
     if (dataStart + info.dataBytes > stored * GZIP_MAX_RATIO) {
@@ -372,7 +386,9 @@ export class FitsImage {
 
   /**
    * The SHA-256 of the whole file as stored, once the reads already asked for have finished:
-   * opened with `hash: true`, only the bytes no read has touched are read now. Before close().
+   * opened with `hash: true`, only the bytes no read has touched are read now. A gzip input is
+   * decompressed to its end on the way: a member cut short or failing its CRC-32 or size check
+   * rejects (FitsError CORRUPT_GZIP). Before close().
    */
   fileDigest(): Promise<FileDigest> {
     return this.#serial(() => this.#source.finishHash());

@@ -1,37 +1,58 @@
 /**
- * Where FITS bytes come from: a plain file read at any offset, or a gzip file decompressed as a
- * stream (never unpacked to disk). Both answer `read(position, length)`; the gzip source reads
- * forward cheaply and restarts from the beginning only when asked to go back.
+ * Where FITS bytes come from: a plain file read at any offset; a gzip file decompressed as a
+ * stream (never unpacked to disk, every member's CRC-32 and size checked: ./gunzip.ts); or a
+ * stream read once, such as standard input, plain or gzip-compressed (told apart by the gzip
+ * magic bytes). All answer `read(position, length)`; the gzip file source reads forward cheaply
+ * and restarts from the beginning only when asked to go back, and a stream cannot go back.
  *
- * Either can hash the file while it is read (SHA-256 of the file as stored: the compressed bytes
+ * Each can hash the input while it is read (SHA-256 of the bytes as stored: the compressed bytes
  * of a gzip file), so that a conversion records its input's digest without reading it twice:
- * see `finishHash`.
+ * see `finishHash`, which also reads a gzip input to its end, so that all of it is checked.
  */
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
 import { FitsError } from "./errors.js";
+import { gunzip, type TrailingGarbage } from "./gunzip.js";
+
+/**
+ * A FITS input: a file's path, or the bytes of a FITS file as a stream read once (e.g.
+ * `process.stdin`: plain or gzip-compressed).
+ */
+export type FitsInput = string | AsyncIterable<Uint8Array>;
+
+/** The name a stream input goes by in messages and the provenance (after GNU grep's). */
+export const STDIN_NAME = "(standard input)";
+export const STREAM_NAME = "(stream)";
+
+/** How a stream input is named: standard input, or another stream. */
+export function streamName(input: AsyncIterable<Uint8Array>): string {
+  return input === (process.stdin as unknown) ? STDIN_NAME : STREAM_NAME;
+}
 
 export interface ByteSource {
+  /** The file's path, or the stream's name (STDIN_NAME). */
   readonly path: string;
   /**
-   * Size in bytes when known: always for plain files; for gzip only once a read has reached the
-   * end of the decompressed stream (undefined before).
+   * Size in bytes when known: always for plain files; for gzip and streams only once a read has
+   * reached the end of the (decompressed) stream (undefined before).
    */
   readonly size: number | undefined;
   readonly compressed: boolean;
+  /** Read once from a stream (standard input): there is no file at `path`, and no going back. */
+  readonly fromStream: boolean;
   /**
    * Read up to `length` bytes at `position` into `into` (or a new array). Returns the bytes
    * actually read: fewer only at the end of the data.
    */
   read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
-   * The SHA-256 of the whole file as stored. Opened with `hash: true`, the bytes already read
-   * were hashed as they came (in file order) and only the bytes never read are read now (for a
-   * plain file, bytes that a forward jump skips are read at the jump); otherwise the whole file
-   * is read now. Call before close(); later calls return the same digest, and reads after it
-   * no longer hash.
+   * The SHA-256 of the whole input as stored. Opened with `hash: true` (streams always are), the
+   * bytes already read were hashed as they came (in file order) and only the bytes never read
+   * are read now (for a plain file, bytes that a forward jump skips are read at the jump);
+   * otherwise the whole file is read now. A gzip input is decompressed to its end on the way,
+   * so that every member's CRC-32 and size are checked: a damaged one rejects (CORRUPT_GZIP).
+   * Call before close(); later calls return the same digest, and reads after it no longer hash.
    */
   finishHash(): Promise<FileDigest>;
   close(): Promise<void>;
@@ -44,13 +65,15 @@ export interface SourceOptions {
    * also reads, for the hash, the bytes it skips.
    */
   hash?: boolean;
+  /** Told of bytes ignored after the last gzip member (as `gzip -d` warns of them), once. */
+  onWarning?: (message: string) => void;
 }
 
 /** The SHA-256 of a whole file as stored, and what completing it cost. */
 export interface FileDigest {
   /** Lower-case hexadecimal. */
   readonly sha256: string;
-  /** Bytes hashed: the size of the file as stored (compressed, for gzip). */
+  /** Bytes hashed: the size of the file as stored (compressed, for gzip; all that was read, for a stream). */
   readonly bytes: number;
   /** Bytes read only for the hash: those no read asked for (skipped over, or after the last read). */
   readonly bytesReadForHash: number;
@@ -58,7 +81,11 @@ export interface FileDigest {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-export async function openSource(path: string, options: SourceOptions = {}): Promise<ByteSource> {
+const isGzip = (head: Uint8Array): boolean => head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+
+export async function openSource(input: FitsInput, options: SourceOptions = {}): Promise<ByteSource> {
+  if (typeof input !== "string") return openStreamSource(input, streamName(input), options);
+  const path = input;
   let info;
   try {
     info = await stat(path);
@@ -81,14 +108,15 @@ export async function openSource(path: string, options: SourceOptions = {}): Pro
     await handle.close();
     throw ioError(path, error);
   }
-  if (bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+  if (isGzip(head.subarray(0, bytesRead))) {
     await handle.close();
-    return new GzipSource(path, options.hash === true);
+    return gzipFileSource(path, options);
   }
   return new FileSource(path, handle, info.size, options.hash === true);
 }
 
 function ioError(path: string, error: unknown): FitsError {
+  if (error instanceof FitsError) return error.withFile(path);
   const err = error as NodeJS.ErrnoException;
   const what =
     err.code === "ENOENT" ? "no such file" :
@@ -100,6 +128,9 @@ function ioError(path: string, error: unknown): FitsError {
 
 /** Bytes per read when reading only for the hash. */
 const HASH_CHUNK = 8 << 20;
+
+/** Bytes per read of a gzip file's stream. */
+const STREAM_CHUNK = 1 << 20;
 
 /** Reads up to `into.length` bytes at `position`; returns how many (0 at the end of the file). */
 type ReadAt = (position: number, into: Uint8Array) => Promise<number>;
@@ -116,9 +147,10 @@ class RunningHash {
   #hashed = 0;
   #readForHash = 0;
   #buffer: Uint8Array | undefined;
+  #finishing = false;
   #result: Promise<FileDigest> | undefined;
 
-  /** `enabled` false: reads feed nothing, and finish() reads the whole file. */
+  /** `enabled` false: reads feed nothing, and finishing reads the whole file. */
   constructor(readonly enabled: boolean) {}
 
   /** Where the hashed prefix ends. */
@@ -126,17 +158,18 @@ class RunningHash {
     return this.#hashed;
   }
 
-  /** Whether reads still feed the hash (enabled, and finish() not called yet). */
+  /** Whether reads still feed the hash (enabled, and not finished). */
   get active(): boolean {
     return this.enabled && this.#result === undefined;
   }
 
-  /** The bytes `bytes` that a read found at `position` of the file. */
+  /** The bytes `bytes` that a read found at `position` of the file (while finishing: read for the hash). */
   seen(position: number, bytes: Uint8Array): void {
-    if (!this.active) return;
+    if (!this.enabled || (this.#result !== undefined && !this.#finishing)) return;
     const end = position + bytes.length;
     if (position > this.#hashed || end <= this.#hashed) return;
     this.#hash.update(bytes.subarray(this.#hashed - position));
+    if (this.#finishing) this.#readForHash += end - this.#hashed;
     this.#hashed = end;
   }
 
@@ -156,13 +189,17 @@ class RunningHash {
     }
   }
 
-  /** The digest of the whole file (once: later calls return the same promise). */
-  finish(readAt: () => Promise<ReadAt>, done: () => Promise<void> = async () => {}): Promise<FileDigest> {
+  /**
+   * The digest of the whole file, once `complete` has fed the rest (by fill(), or by reads
+   * whose bytes reach seen(), counted as read for the hash). Once: later calls return the same promise.
+   */
+  finish(complete: () => Promise<void>): Promise<FileDigest> {
     this.#result ??= (async () => {
+      this.#finishing = true;
       try {
-        await this.fill(await readAt());
+        await complete();
       } finally {
-        await done();
+        this.#finishing = false;
       }
       return { sha256: this.#hash.digest("hex"), bytes: this.#hashed, bytesReadForHash: this.#readForHash };
     })();
@@ -172,6 +209,7 @@ class RunningHash {
 
 class FileSource implements ByteSource {
   readonly compressed = false;
+  readonly fromStream = false;
   readonly #hash: RunningHash;
   /** The read in progress, when hashing: reads and the hash's own reads run one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -200,7 +238,7 @@ class FileSource implements ByteSource {
   }
 
   finishHash(): Promise<FileDigest> {
-    return this.#serial(() => this.#hash.finish(async () => this.#readAt));
+    return this.#serial(() => this.#hash.finish(() => this.#hash.fill(this.#readAt)));
   }
 
   async #read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
@@ -220,54 +258,159 @@ class FileSource implements ByteSource {
   }
 }
 
-/** Sequential gzip decompression with a position; going back restarts the stream. */
-class GzipSource implements ByteSource {
-  readonly compressed = true;
-  /** Over the compressed bytes, fed by the file streams as they read (each from the start). */
-  readonly #hash: RunningHash;
-  #size: number | undefined; // the decompressed length, once the end has been reached
-  #iterator: AsyncIterator<Buffer> | undefined;
-  #stream: NodeJS.ReadableStream | undefined;
-  #input: ReturnType<typeof createReadStream> | undefined;
-  #pending: Buffer | undefined; // decompressed bytes not yet consumed, starting at #position
+/** The bytes of a file or a stream, in order, each fed to the hash as it arrives. */
+async function* hashed(chunks: AsyncIterable<Uint8Array | string>, hash: RunningHash): AsyncGenerator<Uint8Array, void, undefined> {
+  let offset = 0;
+  for await (const chunk of chunks) {
+    // No encoding is set on the streams read here: always bytes.
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "latin1") : chunk;
+    hash.seen(offset, bytes);
+    offset += bytes.length;
+    yield bytes;
+  }
+}
+
+/** One pass over the input: its (decompressed) bytes, and how to stop reading it. */
+interface Pass {
+  readonly bytes: AsyncIterator<Uint8Array>;
+  /** Stop reading: release the file or stream (whatever the pass is doing). */
+  readonly stop: () => void;
+}
+
+/** The warning for bytes after the last gzip member, in gzip's words. */
+function garbageWarning(path: string, garbage: TrailingGarbage): string {
+  const bytes = `${garbage.length} byte${garbage.length === 1 ? "" : "s"}`;
+  return `${path}: decompression OK, trailing garbage ignored (as gzip -d does): the ${bytes} after the last gzip member, from byte ${garbage.offset}, are not gzip data`;
+}
+
+/** A gzip file: each pass streams it from the beginning (going back starts a new pass). */
+function gzipFileSource(path: string, options: SourceOptions): ByteSource {
+  let warned = false;
+  const onTrailingGarbage = (garbage: TrailingGarbage): void => {
+    if (warned) return;
+    warned = true;
+    options.onWarning?.(garbageWarning(path, garbage));
+  };
+  return new SequentialSource(path, {
+    compressed: true,
+    fromStream: false,
+    hash: new RunningHash(options.hash === true),
+    start: (hash) => {
+      const file = createReadStream(path, { highWaterMark: STREAM_CHUNK });
+      const bytes = gunzip(hashed(file, hash), { onTrailingGarbage });
+      return { bytes, stop: () => file.destroy() };
+    },
+  });
+}
+
+/**
+ * A stream read once (standard input): plain FITS bytes, or gzip-compressed ones when the
+ * stream starts with the gzip magic number. Always hashed (the bytes cannot be read again).
+ */
+async function openStreamSource(stream: AsyncIterable<Uint8Array>, name: string, options: SourceOptions): Promise<ByteSource> {
+  const hash = new RunningHash(true);
+  const iterator = hashed(stream, hash);
+  const stop = (): void => {
+    // A Node stream is destroyed (a pipe's writer then gets EPIPE rather than waiting); any
+    // other iterable is told to return.
+    const destroyable = stream as { destroy?: () => void };
+    if (typeof destroyable.destroy === "function") destroyable.destroy();
+    void iterator.return(undefined).catch(() => undefined);
+  };
+  // The first two bytes say whether it is gzip.
+  const head: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < 2) {
+      const next = await iterator.next();
+      if (next.done) break;
+      head.push(next.value);
+      length += next.value.length;
+    }
+  } catch (error) {
+    stop();
+    throw ioError(name, error);
+  }
+  const first = Buffer.concat(head);
+  const bytes = (async function* (): AsyncGenerator<Uint8Array, void, undefined> {
+    if (first.length > 0) yield first;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  })();
+  const compressed = isGzip(first);
+  const onTrailingGarbage = (garbage: TrailingGarbage): void => options.onWarning?.(garbageWarning(name, garbage));
+  let started = false;
+  return new SequentialSource(name, {
+    compressed,
+    fromStream: true,
+    hash,
+    start: () => {
+      if (started) throw new FitsError("IO", "a stream can be read only once, and the reader needed to go back in it (a bug: please report it)", name);
+      started = true;
+      return { bytes: compressed ? gunzip(bytes, { onTrailingGarbage }) : bytes, stop };
+    },
+  });
+}
+
+interface SequentialSourceKind {
+  readonly compressed: boolean;
+  readonly fromStream: boolean;
+  readonly hash: RunningHash;
+  /** A pass over the input from its beginning, feeding `hash` with the bytes as stored. */
+  readonly start: (hash: RunningHash) => Pass;
+}
+
+/**
+ * Bytes read in order from passes over the input (decompressed, for gzip), with a position;
+ * going back starts a new pass, where the kind of input allows it.
+ */
+class SequentialSource implements ByteSource {
+  readonly compressed: boolean;
+  readonly fromStream: boolean;
+  #hash: RunningHash;
+  readonly #start: (hash: RunningHash) => Pass;
+  #size: number | undefined; // the (decompressed) length, once the end has been reached
+  #pass: Pass | undefined;
+  #pending: Uint8Array | undefined; // bytes not yet consumed, starting at #position
   #position = 0;
   #ended = false;
+  /** A stream's pass that failed: it cannot start again, so every later read meets its error. */
+  #failure: unknown;
+  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly path: string, hash = false) {
-    this.#hash = new RunningHash(hash);
+  constructor(readonly path: string, kind: SequentialSourceKind) {
+    this.compressed = kind.compressed;
+    this.fromStream = kind.fromStream;
+    this.#hash = kind.hash;
+    this.#start = kind.start;
   }
 
   get size(): number | undefined {
     return this.#size;
   }
 
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   #restart(): void {
-    this.#destroy();
-    const gunzip = createGunzip();
-    const input = createReadStream(this.path, { highWaterMark: 1 << 20 });
-    input.on("error", (error) => gunzip.destroy(error));
-    if (this.#hash.active) {
-      // Another listener of the same chunks: pipe's pauses (backpressure) stop it too.
-      let offset = 0;
-      input.on("data", (chunk: Buffer | string) => {
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk, "latin1") : chunk; // no encoding is set: always a Buffer
-        this.#hash.seen(offset, bytes);
-        offset += bytes.length;
-      });
-    }
-    const stream = input.pipe(gunzip);
-    this.#input = input;
-    this.#stream = stream;
-    this.#iterator = stream[Symbol.asyncIterator]();
+    if (this.#failure !== undefined) throw this.#failure;
+    this.#stop();
+    this.#pass = this.#start(this.#hash);
     this.#pending = undefined;
     this.#position = 0;
     this.#ended = false;
   }
 
-  async #next(): Promise<Buffer | undefined> {
+  async #next(): Promise<Uint8Array | undefined> {
     if (this.#ended) return undefined;
     try {
-      const { value, done } = await this.#iterator!.next();
+      const { value, done } = await this.#pass!.bytes.next();
       if (done) {
         this.#ended = true;
         // Called only once the pending bytes are consumed: the position is the stream's length.
@@ -276,15 +419,21 @@ class GzipSource implements ByteSource {
       }
       return value;
     } catch (error) {
-      // A failed stream cannot go on: the next read starts again from the beginning (and meets
+      // A failed pass cannot go on: the next read starts again from the beginning (and meets
       // the same error where the data is corrupt) rather than seeing a short, "clean" end.
-      this.#destroy();
-      throw new FitsError("IO", `gzip data is corrupt: ${(error as Error).message}`, this.path);
+      this.#stop();
+      const failure = ioError(this.path, error);
+      if (this.fromStream) this.#failure = failure;
+      throw failure;
     }
   }
 
-  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
-    if (this.#iterator === undefined || position < this.#position) this.#restart();
+  read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    return this.#serial(() => this.#read(position, length, into));
+  }
+
+  async #read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (this.#pass === undefined || position < this.#position) this.#restart();
     // Skip forward to the position.
     while (this.#position < position) {
       if (this.#pending === undefined || this.#pending.length === 0) {
@@ -311,36 +460,36 @@ class GzipSource implements ByteSource {
     return done === out.length ? out : out.subarray(0, done);
   }
 
-  #destroy(): void {
-    const stream = this.#stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-    stream?.destroy?.();
-    // Destroying the gunzip stream only unpipes the file stream, which would then stay open,
-    // paused, holding its file descriptor: destroy it too.
-    this.#input?.destroy();
-    this.#input = undefined;
-    this.#stream = undefined;
-    this.#iterator = undefined;
+  /** Read the rest of the input: to the end of the stream (of every gzip member, checked) and of the bytes as stored. */
+  async #drain(): Promise<void> {
+    if (this.#pass === undefined) this.#restart();
+    // The position follows, so that the end's position is the (decompressed) length.
+    this.#position += this.#pending?.length ?? 0;
+    this.#pending = undefined;
+    for (let chunk = await this.#next(); chunk !== undefined; chunk = await this.#next()) this.#position += chunk.length;
   }
 
   finishHash(): Promise<FileDigest> {
-    // The compressed bytes the streams have not read yet, through a handle of its own (a
-    // stream still running no longer feeds the hash once this has started).
-    let handle: FileHandle | undefined;
-    return this.#hash.finish(
-      async () => {
-        const h = await open(this.path, "r").catch((error: unknown) => {
-          throw ioError(this.path, error);
-        });
-        handle = h;
-        return async (position, into) => (await h.read(into, 0, into.length, position)).bytesRead;
-      },
-      async () => {
-        await handle?.close();
-      },
-    );
+    return this.#serial(() => {
+      if (!this.#hash.enabled) {
+        // Not hashed while read: a pass of its own from the beginning (possible for files only).
+        this.#hash = new RunningHash(true);
+        this.#restart();
+      }
+      return this.#hash.finish(() => this.#drain());
+    });
+  }
+
+  #stop(): void {
+    const pass = this.#pass;
+    this.#pass = undefined;
+    if (pass === undefined) return;
+    // End the decompression (its zlib stream) and release the file or stream under it.
+    void pass.bytes.return?.(undefined).catch(() => undefined);
+    pass.stop();
   }
 
   async close(): Promise<void> {
-    this.#destroy();
+    await this.#serial(async () => this.#stop());
   }
 }

@@ -33,7 +33,7 @@ export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefine
     }
     return problems;
   }
-  const expected = await readImageBeams(image.path, image.header);
+  const expected = await readImageBeams(image.path, image.header, { fromStream: image.fromStream });
   if (expected.table === undefined && stored !== undefined) problems.push(`${BEAMS_GROUP} exists, but the FITS file has no usable BEAMS table`);
   if (expected.table !== undefined && stored === undefined && reader.kind(BEAMS_GROUP) === null) {
     problems.push(`${BEAMS_GROUP} is missing: the FITS file has a BEAMS table (HDU ${expected.tableHdu}) of ${expected.table.chan.length} rows`);

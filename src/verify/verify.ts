@@ -25,7 +25,7 @@ import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
 import { describePermutation } from "../schema/axes.js";
 import type { HduSelector } from "../fits/hdu.js";
-import type { FileDigest } from "../fits/source.js";
+import type { FileDigest, FitsInput } from "../fits/source.js";
 import { readImageBeams } from "../fits/image-beams.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
 import type { Shape4 } from "../schema/layout.js";
@@ -43,7 +43,7 @@ export interface VerifyOptions {
    * file records as converted, INPUT_HDU, else the first image).
    */
   hdu?: HduSelector;
-  /** Check the structure only: no values are read (the FITS file, if given, is still hashed). */
+  /** Check the structure only: no values are read (the FITS file, if given, is still hashed, and a gzip one checked to its end). */
   structureOnly?: boolean;
   /** Differences listed per dataset before it is no longer compared (default 10). */
   maxDifferences?: number;
@@ -74,7 +74,7 @@ export interface VerifyReport {
   readonly ok: boolean;
   /** The HDF5 file (absolute). */
   readonly file: string;
-  /** The FITS file compared with (absolute), if any. */
+  /** The FITS file compared with (absolute; a stream's name, "(standard input)"), if any. */
   readonly fits?: string;
   /**
    * What is wrong, one line each: the FITS file not being the one converted first, then the
@@ -110,19 +110,23 @@ export interface VerifyReport {
 const MiB = 2 ** 20;
 
 /**
+/**
  * Checks the converted file `hdf5Path` (`fits2idia-ts verify`): its structure always; with
- * `fitsPath`, its recorded SHA-256 and every value against the FITS file; without it, every
- * statistic, histogram, mipmap and the rotated data recomputed from its own DATA
- * (`options.structureOnly`: the structure only). Nothing is written.
+ * `fitsPath` (a path, or the file's bytes as a stream read once, e.g. `process.stdin`), its
+ * recorded SHA-256 and every value against the FITS file; without it, every statistic,
+ * histogram, mipmap and the rotated data recomputed from its own DATA (`options.structureOnly`:
+ * the structure only). Nothing is written.
  *
  * @returns the verdict: `ok`, the differences found (at most `maxDifferences` per dataset), what
  *   was checked, the SHA-256 comparison, the time and the bytes checked. Differences are not
  *   errors: the promise resolves with `ok: false`.
  * @throws (rejects with) `Hdf5Error` when the file cannot be read as HDF5 at all; `FitsError`
- *   when the FITS file cannot be read; `OptionError`/`ThreadsError` for bad options.
+ *   when the FITS file cannot be read (a gzip FITS file is decompressed to its end and every
+ *   member's CRC-32 and size checked: `CORRUPT_GZIP` when one is damaged or cut short);
+ *   `OptionError`/`ThreadsError` for bad options.
  * Cancelling: abort `options.signal`; the promise rejects with the signal's `reason`.
  */
-export async function verifyFile(hdf5Path: string, fitsPath?: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyFile(hdf5Path: string, fitsPath?: FitsInput, options: VerifyOptions = {}): Promise<VerifyReport> {
   const diffs = new Differences(options.maxDifferences ?? 10);
   const reader = await openReader(hdf5Path);
   // Timed from here: loading the HDF5 runtime (the first time) is not part of the check.
@@ -144,14 +148,14 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     let sizeDiffers = false;
     let checked: VerifyReport["checked"] = options.structureOnly || layout === undefined ? "structure" : "internal";
 
+    const recordedSize = provenance?.inputSize;
+    const sizeProblem = (size: number): string => `the FITS file is not the one converted: it has ${size} bytes, the conversion's input had ${recordedSize}`;
     if (fitsPath !== undefined) {
-      const recordedSize = provenance?.inputSize;
-      image = await openFits(fitsPath, options.hdu, provenance);
-      const size = statSync(image.path).size;
-      sizeDiffers = recordedSize !== undefined && size !== recordedSize;
-      if (sizeDiffers) {
-        first.push(`the FITS file is not the one converted: it has ${size} bytes, the conversion's input had ${recordedSize}`);
-      }
+      image = await openFits(fitsPath, options.hdu, provenance, (message) => notes.push(message));
+      // A stream's size is known once it has been read to its end (below).
+      const size = image.fromStream ? undefined : statSync(image.path).size;
+      sizeDiffers = recordedSize !== undefined && size !== undefined && size !== recordedSize;
+      if (sizeDiffers) first.push(sizeProblem(size!));
       if (provenance?.inputHdu !== undefined && image.hdu.index !== provenance.inputHdu) {
         first.push(`the FITS file's HDU ${image.hdu.index} is not the one converted (HDU ${provenance.inputHdu})`);
       }
@@ -176,7 +180,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     const group0 = hasGroup0 ? reader.attributes("0") : [];
     let sourceHasBeam: boolean | undefined;
     if (image !== undefined && hasGroup0) {
-      const header = checkHeaderAgainstFits(image, await readImageBeams(image.path, image.header), group0, reader.attributes("/"));
+      const header = checkHeaderAgainstFits(image, await readImageBeams(image.path, image.header, { fromStream: image.fromStream }), group0, reader.attributes("/"));
       problems.push(...header.problems);
       notes.push(...header.notes);
       sourceHasBeam = header.sourceHasBeam;
@@ -219,6 +223,10 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
       report("finish", 1, bytesChecked, Math.max(bytesTotal, bytesChecked));
       const digest: FileDigest = await timer.time("read", () => image!.fileDigest());
       bytesChecked += digest.bytes;
+      if (image.fromStream && recordedSize !== undefined && digest.bytes !== recordedSize) {
+        sizeDiffers = true;
+        first.unshift(sizeProblem(digest.bytes));
+      }
       const recorded = provenance?.inputSha256;
       if (recorded === undefined) {
         sha256 = "not recorded";
@@ -237,7 +245,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
     return {
       ok: all.length === 0,
       file: resolve(hdf5Path),
-      ...(image !== undefined ? { fits: resolve(image.path) } : {}),
+      ...(image !== undefined ? { fits: image.fromStream ? image.path : resolve(image.path) } : {}),
       problems: all,
       differences: diffs.list,
       notes,
@@ -256,10 +264,10 @@ export async function verifyFile(hdf5Path: string, fitsPath?: string, options: V
 }
 
 /** The FITS image: the path's `[..]` suffix or the option, else the HDU recorded as converted. */
-async function openFits(spec: string, hdu: HduSelector | undefined, provenance: Provenance | undefined): Promise<FitsImage> {
-  const hasSuffix = !existsSync(spec) && /\[[^\[\]]+\]$/.test(spec);
+async function openFits(spec: FitsInput, hdu: HduSelector | undefined, provenance: Provenance | undefined, onWarning: (message: string) => void): Promise<FitsImage> {
+  const hasSuffix = typeof spec === "string" && !existsSync(spec) && /\[[^\[\]]+\]$/.test(spec);
   const selector = hdu ?? (hasSuffix ? undefined : provenance?.inputHdu);
-  return FitsImage.open(spec, { hdu: selector, hash: true, checksum: false });
+  return FitsImage.open(spec, { hdu: selector, hash: true, checksum: false, onWarning });
 }
 
 function closeQuietly(reader: Hdf5Reader): void {

@@ -198,28 +198,30 @@ describe("gzip source", () => {
     });
   });
 
-  it("garbage after the gzip magic is a corrupt-gzip IO error", async () => {
+  it("garbage after the gzip magic is a corrupt-gzip error", async () => {
     const garbage = write(concat([new Uint8Array([0x1f, 0x8b]), noise(5000, 3)]), "garbage.fits.gz");
     await withSource(garbage, async (source) => {
       const error = await fitsError(source.read(0, 2880));
-      expect(error.code).toBe("IO");
+      expect(error.code).toBe("CORRUPT_GZIP");
       expect(error.message).toMatch(/^gzip data is corrupt: /);
       expect(error.file).toBe(garbage);
     });
   });
 
-  it("truncated gzip data is a corrupt-gzip IO error once the stream runs out", async () => {
+  it("truncated gzip data is a corrupt-gzip error once the stream runs out", async () => {
     const compressed = gzipSync(bytes);
-    const cut = write(compressed.subarray(0, Math.floor(compressed.length / 2)), "cut.gz");
+    const half = Math.floor(compressed.length / 2);
+    const cut = write(compressed.subarray(0, half), "cut.gz");
+    const message = `gzip data is truncated: the file ends inside the deflate data of gzip member 1 (which starts at byte 10), after ${half - 10} bytes`;
     await withSource(cut, async (source) => {
       expectBytes(await source.read(0, 1000), bytes.subarray(0, 1000), "before the cut");
       const error = await fitsError(source.read(1000, 3_000_000));
-      expect(error.code).toBe("IO");
-      expect(error.message).toBe("gzip data is corrupt: unexpected end of file");
+      expect(error.code).toBe("CORRUPT_GZIP");
+      expect(error.message).toBe(message);
       expect(error.file).toBe(cut);
       // The same error again on a second try, not a short read of a stream that broke.
       const again = await fitsError(source.read(2_000_000, 100));
-      expect(again.message).toBe("gzip data is corrupt: unexpected end of file");
+      expect(again.message).toBe(message);
       expectBytes(await source.read(10, 10), bytes.subarray(10, 20), "going back after the error");
     });
   });
@@ -227,7 +229,14 @@ describe("gzip source", () => {
   it("does not leak file descriptors when going back and closing", async () => {
     const fds = (): number => readdirSync("/proc/self/fd").length;
     if (!existsSync("/proc/self/fd")) return;
-    const before = fds();
+    // Descriptors of the tests before may still be closing (asynchronously): let them settle.
+    let before = fds();
+    for (let wait = 0; wait < 10; wait++) {
+      await sleep(20);
+      const now = fds();
+      if (now === before) break;
+      before = now;
+    }
     for (let round = 0; round < 3; round++) {
       const source = await openSource(path);
       for (let i = 0; i < 10; i++) {
@@ -339,8 +348,8 @@ describe("FitsImage on gzip input", () => {
     try {
       expectValues(await image.readPlane(0), plane(0), "plane 0, before the cut");
       const error = await fitsError(image.readPlanes(0, D));
-      expect(["IO", "TRUNCATED_DATA"]).toContain(error.code);
-      expect(error.message).toMatch(/corrupt gzip|gzip data is corrupt|truncated data/);
+      expect(["CORRUPT_GZIP", "TRUNCATED_DATA"]).toContain(error.code);
+      expect(error.message).toMatch(/^(gzip data is truncated: |truncated data: )/);
       expect(error.file).toBe(path);
     } finally {
       await image.close();
@@ -381,8 +390,8 @@ describe("FitsImage on gzip input", () => {
   it("garbage gzip", async () => {
     const path = write(concat([new Uint8Array([0x1f, 0x8b, 8, 0]), noise(3000, 4)]), "garbage.fits.gz");
     const error = await fitsError(FitsImage.open(path));
-    expect(error.code).toBe("IO");
-    expect(error.message).toMatch(/^gzip data is corrupt: /);
+    expect(error.code).toBe("CORRUPT_GZIP");
+    expect(error.message).toMatch(/^gzip data is (corrupt|truncated): /);
     expect(error.file).toBe(path);
   });
 

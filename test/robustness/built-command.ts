@@ -53,16 +53,29 @@ export interface Running {
   readonly finished: Promise<Finished>;
 }
 
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  shell?: string;
+  /** Bytes piped into the command's standard input (else it has none). */
+  stdin?: Uint8Array;
+}
+
 /**
  * Start the command; `shell` runs it through `bash -c` after that text (e.g. `ulimit -f 100;`),
  * exec'ing node so that the pid is the command's.
  */
-export function start(command: BuiltCommand, args: string[], options: { env?: NodeJS.ProcessEnv; shell?: string } = {}): Running {
+export function start(command: BuiltCommand, args: string[], options: StartOptions = {}): Running {
   const env = cleanEnv(command, options.env);
+  const stdio: ["ignore" | "pipe", "pipe", "pipe"] = [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"];
   const child =
     options.shell === undefined
-      ? spawn(process.execPath, [command.bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
-      : spawn("bash", ["-c", `${options.shell} exec "$0" "$@"`, process.execPath, command.bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      ? spawn(process.execPath, [command.bin, ...args], { env, stdio })
+      : spawn("bash", ["-c", `${options.shell} exec "$0" "$@"`, process.execPath, command.bin, ...args], { env, stdio });
+  if (options.stdin !== undefined) {
+    // A command that stops reading early (a refusal) closes the pipe: EPIPE here is expected.
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(options.stdin);
+  }
   let stdout = "";
   let stderr = "";
   const waiters = new Set<() => void>();
@@ -104,7 +117,7 @@ export function start(command: BuiltCommand, args: string[], options: { env?: No
 }
 
 /** Run the command to its end. */
-export function run(command: BuiltCommand, args: string[], options: { env?: NodeJS.ProcessEnv; shell?: string } = {}): Promise<Finished> {
+export function run(command: BuiltCommand, args: string[], options: StartOptions = {}): Promise<Finished> {
   return start(command, args, options).finished;
 }
 
