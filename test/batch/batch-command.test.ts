@@ -170,8 +170,11 @@ describe("batch on this node", () => {
   it("its stderr's reader gone (| head -1): exit 141, and the running conversions stop too, leaving nothing", async () => {
     const piped = join(tmp.dir, "piped");
     mkdirSync(piped);
-    writeFileSync(join(piped, "a.fits"), cubeFile(makeCube(3, 64, 64, 8, 1, "random", 31)));
-    writeCube(join(piped, "b.fits"), 512, 256, 128);
+    // a.fits long enough to be still converting when the reader goes (a loaded machine is slow to
+    // get there), b.fits far longer, so that a's "done" line meets the broken pipe first; both
+    // under 128 MiB, so that each gets one thread and both run side by side.
+    writeCube(join(piped, "a.fits"), 256, 256, 48);
+    writeCube(join(piped, "b.fits"), 512, 512, 120);
     const out = join(tmp.dir, "piped-out");
     // Both start side by side; the reader goes away once it has read that, so that the line saying
     // that a.fits is done meets the broken pipe while b.fits is still converting.
