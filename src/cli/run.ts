@@ -13,6 +13,7 @@ import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
 import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
 import { watchSignals } from "./signals.js";
+import { checkAddressSpaceFirst } from "./address-space-check.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -49,7 +50,7 @@ async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
   const prediction = await predictMemory(args.input, { hdu: args.hdu, threads: resources.threads.threads });
   let choice: ModeChoice | MemoryLimitError;
   try {
-    choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit });
+    choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit, addressSpaceLimit: resources.addressSpaceLimit });
   } catch (error) {
     if (!(error instanceof MemoryLimitError)) throw error;
     choice = error;
@@ -66,6 +67,7 @@ async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
   // --version, -m and usage errors do not need it.
   try {
+    await checkAddressSpaceFirst(args, io.env);
     const { convert } = await import("../engine/convert.js");
     const report = await convert(args.input, output, {
       mode: args.mode ?? "auto",

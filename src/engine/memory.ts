@@ -6,6 +6,7 @@
 import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { layoutOf } from "../schema/layout.js";
+import { addressSpaceComponents, type ProcessAddressSpace } from "./address-space.js";
 import { threadCount } from "./resources.js";
 import { windowsOf, type Window } from "./tile-unit.js";
 import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, windowSlots, type Mode } from "./defaults.js";
@@ -20,10 +21,17 @@ export interface MemoryBreakdown {
   readonly components: readonly MemoryComponent[];
   /** Predicted peak resident memory of the process, in bytes. */
   readonly total: number;
+  /**
+   * The address space (virtual memory) the mode needs, component by component: the limit
+   * `ulimit -v` must allow (src/engine/address-space.ts).
+   */
+  readonly addressSpace?: { readonly components: readonly MemoryComponent[]; readonly total: number };
 }
 
 export interface MemoryPrediction {
   readonly shape: ImageShape;
+  /** The threads predicted for. */
+  readonly threads?: number;
   readonly fast: MemoryBreakdown;
   readonly slow: MemoryBreakdown;
 }
@@ -33,6 +41,8 @@ export interface MemoryModelOptions {
   tileSize?: number;
   /** Threads computing units (default 1: inline, no worker threads). */
   threads?: number;
+  /** The process the address space is predicted for (default: the command's, COMMAND_ADDRESS_SPACE). */
+  addressSpace?: ProcessAddressSpace;
 }
 
 /**
@@ -43,6 +53,14 @@ export const RUNTIME_BYTES = 106e6;
 
 /** Resident memory of one worker thread: its V8 isolate and the loaded kernels (measured). */
 export const WORKER_BYTES = 12e6;
+
+/**
+ * What HDF5 allocates in the wasm heap besides the write buffer (which the writer keeps from
+ * one slab to the next: src/hdf5/writer.ts): chunk caches, metadata, the free lists. The heap
+ * grew by 11–15 MB beyond the slab buffer when DATA is read back or written in chunks
+ * (measured with a _malloc probe on 2048x2048, 512x512x64, 1024x1024x96), 0 MB otherwise.
+ */
+export const HDF5_LIBRARY_BYTES = 16e6;
 
 /** The slack added to every prediction, as a fraction of its buffers. */
 const SLACK = 0.08;
@@ -100,7 +118,9 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     );
     fastHeap = Math.max(fastHeap, Math.min(values, batchBytes));
   }
-  fast.push({ name: "HDF5 write buffer", bytes: fastHeap });
+  // HDF5's chunk caches and metadata: with chunked DATA (planes of at least 512 × 512).
+  const hdf5Library = (): MemoryComponent[] => (layout.data.chunks !== undefined ? [{ name: "HDF5 library (caches, metadata)", bytes: HDF5_LIBRARY_BYTES }] : []);
+  fast.push({ name: "HDF5 write buffer", bytes: fastHeap }, ...hdf5Library());
 
   // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight (at most MAX_WINDOW_SLOTS).
   const slow = common();
@@ -120,20 +140,29 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     // Windows are read back and rotations written a batch at a time.
     slowHeap = Math.max(slowHeap, Math.min(values, batchBytes));
   }
-  slow.push({ name: "HDF5 write buffer", bytes: slowHeap });
+  slow.push({ name: "HDF5 write buffer", bytes: slowHeap }, ...hdf5Library());
 
-  // What the buffers above do not show: the allocator's and the garbage collector's slack, and
-  // the HDF5 library's own caches. Measured as 1–7 % of the rest (bench/memory.mjs); 8 % makes
-  // the prediction an upper bound, which is what a memory limit needs.
+  // What the buffers above do not show: the allocator's and the garbage collector's slack.
+  // Measured as 1–7 % of the buffers (bench/memory.mjs); 8 % makes the prediction an upper
+  // bound, which is what a memory limit needs. The runtime and the workers are measured whole,
+  // so the slack is on the buffers alone.
+  const fixed = (c: MemoryComponent): boolean => c.name === "runtime" || c.name.startsWith("worker threads");
   for (const components of [fast, slow]) {
-    const sum = components.reduce((n, c) => n + c.bytes, 0);
+    const sum = components.filter((c) => !fixed(c)).reduce((n, c) => n + c.bytes, 0);
     components.push({ name: "allocator and GC slack", bytes: Math.round(sum * SLACK) });
   }
-  const total = (components: MemoryComponent[]): number => components.reduce((n, c) => n + c.bytes, 0);
+  const total = (components: readonly MemoryComponent[]): number => components.reduce((n, c) => n + c.bytes, 0);
+  // The buffers are address space too; the runtime and the workers have their own figures there.
+  const addressSpace = (components: readonly MemoryComponent[]): MemoryBreakdown["addressSpace"] => {
+    const buffers = total(components.filter((c) => c.name !== "runtime" && !c.name.startsWith("worker threads") && c.name !== "allocator and GC slack"));
+    const parts = addressSpaceComponents(buffers, workers, options.addressSpace);
+    return { components: parts, total: total(parts) };
+  };
   return {
     shape: { ...shape },
-    fast: { mode: "fast", components: fast, total: total(fast) },
-    slow: { mode: "slow", components: slow, total: total(slow) },
+    threads: requestedThreads,
+    fast: { mode: "fast", components: fast, total: total(fast), addressSpace: addressSpace(fast) },
+    slow: { mode: "slow", components: slow, total: total(slow), addressSpace: addressSpace(slow) },
   };
 }
 
