@@ -47,20 +47,14 @@ export interface MemoryModelOptions {
 
 /**
  * Resident memory of the runtime before any image buffer: Node itself, the loaded modules and
- * h5wasm's initial WebAssembly heap (measured: bench/memory.mjs).
+ * h5wasm's initial WebAssembly heap (19 MB). Measured: 110–118 MB converting a 64×64 image
+ * with one thread (peak RSS, bench/convert-child.mjs); 124 MB bounds them and the small shapes
+ * of bench/memory.mjs.
  */
-export const RUNTIME_BYTES = 106e6;
+export const RUNTIME_BYTES = 124e6;
 
 /** Resident memory of one worker thread: its V8 isolate and the loaded kernels (measured). */
 export const WORKER_BYTES = 12e6;
-
-/**
- * What HDF5 allocates in the wasm heap besides the write buffer (which the writer keeps from
- * one slab to the next: src/hdf5/writer.ts): chunk caches, metadata, the free lists. The heap
- * grew by 11–15 MB beyond the slab buffer when DATA is read back or written in chunks
- * (measured with a _malloc probe on 2048x2048, 512x512x64, 1024x1024x96), 0 MB otherwise.
- */
-export const HDF5_LIBRARY_BYTES = 16e6;
 
 /** The slack added to every prediction, as a fraction of its buffers. */
 const SLACK = 0.08;
@@ -118,9 +112,7 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     );
     fastHeap = Math.max(fastHeap, Math.min(values, batchBytes));
   }
-  // HDF5's chunk caches and metadata: with chunked DATA (planes of at least 512 × 512).
-  const hdf5Library = (): MemoryComponent[] => (layout.data.chunks !== undefined ? [{ name: "HDF5 library (caches, metadata)", bytes: HDF5_LIBRARY_BYTES }] : []);
-  fast.push({ name: "HDF5 write buffer", bytes: fastHeap }, ...hdf5Library());
+  fast.push({ name: "HDF5 write buffer", bytes: fastHeap });
 
   // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight (at most MAX_WINDOW_SLOTS).
   const slow = common();
@@ -140,7 +132,10 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     // Windows are read back and rotations written a batch at a time.
     slowHeap = Math.max(slowHeap, Math.min(values, batchBytes));
   }
-  slow.push({ name: "HDF5 write buffer", bytes: slowHeap }, ...hdf5Library());
+  // One slab buffer in the wasm heap: the writer keeps it from one read or write to the next
+  // (src/hdf5/writer.ts). Freed after each, it had HDF5's small allocations at its start and
+  // the next slab went on top: the heap grew by a second slab (1024x1024x96: 139 MB, not 87).
+  slow.push({ name: "HDF5 write buffer", bytes: slowHeap });
 
   // What the buffers above do not show: the allocator's and the garbage collector's slack.
   // Measured as 1–7 % of the buffers (bench/memory.mjs); 8 % makes the prediction an upper
