@@ -43,10 +43,10 @@ export const RUNTIME_ADDRESS_SPACE = 0.76e9;
 export const H5WASM_ADDRESS_SPACE = 0.2e9;
 
 /** The code range of a worker thread's isolate, MB (V8's default: 512). */
-export const WORKER_CODE_RANGE_MB = 64;
+export const WORKER_CODE_RANGE_MB = 32;
 
-/** Address space of one worker thread: its code range, stack, heap and arena (measured: 0.08 GB, VmPeak with 2 threads minus with 1). */
-export const WORKER_ADDRESS_SPACE = 0.09e9;
+/** Address space of one worker thread: its code range, stack, heap and arena (measured with a 32 MB code range: 0.054 GB, VmPeak of 1024x1024x96 in slow mode with 4 and 8 threads against 1). */
+export const WORKER_ADDRESS_SPACE = 0.06e9;
 
 /** The slack on the buffers' address space: allocator and garbage collector, as for resident memory. */
 const SLACK = 0.05;
