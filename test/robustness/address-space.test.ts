@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempFolder } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets } from "../helpers/read-hdf5.js";
-import { buildCommand, cleanEnv, outputFolders, run, writeCube, type BuiltCommand } from "./built-command.js";
+import { buildCommand, cleanEnv, outputFolders, run, start, writeCube, type BuiltCommand } from "./built-command.js";
 
 const tmp = tempFolder("fits2idia-ulimit-");
 let command: BuiltCommand;
 let cube = "";
+/** Long enough (a few seconds in slow mode) to be signalled part way. */
+let medium = "";
 const LIMIT_4GB = "ulimit -v 4000000;";
 const outputFolder = outputFolders(tmp.dir, "out.hdf5");
 
@@ -22,6 +24,8 @@ beforeAll(() => {
   command = buildCommand("fits2idia-ts-ulimit-test");
   cube = tmp.file("cube.fits");
   writeCube(cube, 256, 256, 16);
+  medium = tmp.file("medium.fits");
+  writeCube(medium, 512, 512, 96);
 });
 afterAll(() => {
   tmp.cleanup();
@@ -74,6 +78,17 @@ describe.runIf(process.platform === "linux")("under ulimit -v", () => {
       );
       expect(out.files()).toEqual([]);
     }
+  }, 60_000);
+
+  it("SIGTERM to the command (which ran itself again) reaches the conversion: exit 143, nothing left", async () => {
+    const out = outputFolder();
+    const running = start(command, ["-s", "-p", "--threads", "2", "-o", out.out, medium], { shell: LIMIT_4GB });
+    await running.waitForLine(/Mode: slow/);
+    running.child.kill("SIGTERM");
+    const end = await running.finished;
+    expect(end.code).toBe(143);
+    expect(end.stderr).toMatch(/Error: .*out\.hdf5: interrupted by SIGTERM\. Aborting\.\n$/);
+    expect(out.files()).toEqual([]);
   }, 60_000);
 
   it("the library in a process with guard regions: an AddressSpaceError saying how to run it, nothing left", () => {
