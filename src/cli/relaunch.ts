@@ -6,7 +6,7 @@
  * arenas (MALLOC_ARENA_MAX=2 unless set), whose 64 MiB reservations would otherwise take the
  * room V8 needs. Without a limit nothing of this happens.
  *
- * The first process only waits: it passes SIGINT, SIGTERM and SIGHUP on to the second, which
+ * The first process only waits: it passes SIGINT, SIGTERM and SIGHUP (and SIGWINCH) on to the second, which
  * is in a process group of its own (a terminal's Ctrl-C reaches the first alone, which passes
  * it on once), and exits with its status.
  */
@@ -17,7 +17,8 @@ import { addressSpaceLimit, NO_GUARD_REGIONS_FLAG, wasmGuardRegions } from "../e
 /** Set in the second process's environment: it never runs itself again. */
 export const RELAUNCHED_VARIABLE = "FITS2IDIA_RELAUNCHED";
 
-const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Passed on to the second process (SIGWINCH: a terminal's new width, for the progress bar). */
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGWINCH"] as const;
 
 /** Whether this process should run the command again without guard regions. */
 export function relaunchNeeded(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv, limit = addressSpaceLimit()): boolean {
