@@ -42,12 +42,14 @@ export function timeCommand(command, args, options = {}) {
 
 /**
  * Convert in a child process (a fresh process per run, so its peak RSS is this run's alone).
- * Returns the child's report: seconds, mode, peak RSS, predicted bytes.
+ * Returns the child's report: seconds, mode, peak RSS, peak address space, predicted bytes.
+ * `options.nodeFlags`: flags for node (e.g. --disable-wasm-trap-handler, as the command uses
+ * under `ulimit -v`).
  */
 export function convertInChild(input, output, options = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(ROOT, "bench/convert-child.mjs"), input, output, JSON.stringify(options)], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(ROOT, "bench/convert-child.mjs"), input, output, JSON.stringify(options)], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, ...(options.env ?? {}) },
     });

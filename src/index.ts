@@ -12,7 +12,7 @@ export {
   type MemoryModelOptions,
   type MemoryPrediction,
 } from "./engine/memory.js";
-export { chooseMode, MemoryLimitError, type MemoryLimit, type ModeChoice, type ModeChoiceOptions } from "./engine/mode-choice.js";
+export { chooseMode, MemoryLimitError, AddressSpaceError, type MemoryLimit, type ModeChoice, type ModeChoiceOptions } from "./engine/mode-choice.js";
 export { planConversion, resolveResources, type ConversionPlan, type PlanOptions, type ResourceOptions, type Resources } from "./engine/plan.js";
 export { resolveKernels, type KernelsChoice, type KernelsName, type KernelsRequest } from "./engine/kernel-set.js";
 export {

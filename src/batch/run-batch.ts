@@ -5,6 +5,7 @@
  * order. Outputs that exist and pass verify are kept (unless told otherwise).
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { addressSpaceLimit, NO_GUARD_REGIONS_FLAG, wasmGuardRegions } from "../engine/address-space.js";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -160,7 +161,7 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const fresh = (): Worker => {
     // In a process group of its own: a terminal's Ctrl-C reaches the batch alone, which passes it
     // on once (a second signal makes a conversion exit at once).
-    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true });
+    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true, execArgv: childExecArgv() });
     const worker: Worker = {
       child,
       highWater: 0,
@@ -297,4 +298,14 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     threadsPerJob: threadsFor(SMALL_INPUT_BYTES, threads, options.jobs),
     ...(signal?.aborted ? { interrupted: true } : {}),
   };
+}
+
+/**
+ * The conversion processes' Node flags: this process's, and under an address-space limit
+ * (`ulimit -v`) no WebAssembly guard regions, which would reserve 10 GiB per process
+ * (src/engine/address-space.ts).
+ */
+function childExecArgv(): string[] {
+  const own = [...process.execArgv];
+  return addressSpaceLimit() !== undefined && wasmGuardRegions(own) ? [...own, NO_GUARD_REGIONS_FLAG] : own;
 }

@@ -5,7 +5,7 @@
  */
 import type { ImageShape } from "../fits/image.js";
 import type { MemoryBreakdown, MemoryPrediction } from "../engine/memory.js";
-import { MemoryLimitError, type ModeChoice } from "../engine/mode-choice.js";
+import { MemoryLimitError, ulimitValue, type ModeChoice } from "../engine/mode-choice.js";
 import type { Resources } from "../engine/plan.js";
 import type { Mode } from "../engine/defaults.js";
 import { modeLine } from "./progress-printer.js";
@@ -28,13 +28,25 @@ export interface MemoryReportJson {
   available: { bytes: number; source: string; detail: string };
   limit: { bytes: number; source: string } | null;
   threads: { threads: number; source: string; detail: string };
-  fast: { components: { name: string; bytes: number }[]; total: number };
-  slow: { components: { name: string; bytes: number }[]; total: number };
+  /** The address-space limit (`ulimit -v`) in bytes; null: none. */
+  addressSpaceLimit: number | null;
+  fast: BreakdownJson;
+  slow: BreakdownJson;
 }
 
-const breakdownJson = (b: MemoryBreakdown): MemoryReportJson["fast"] => ({
-  components: b.components.map((c) => ({ name: c.name, bytes: c.bytes })),
+interface BreakdownJson {
+  components: { name: string; bytes: number }[];
+  total: number;
+  /** The address space the mode needs: what `ulimit -v` must allow (in bytes). */
+  addressSpace?: { components: { name: string; bytes: number }[]; total: number };
+}
+
+const componentsJson = (components: MemoryBreakdown["components"]): BreakdownJson["components"] => components.map((c) => ({ name: c.name, bytes: c.bytes }));
+
+const breakdownJson = (b: MemoryBreakdown): BreakdownJson => ({
+  components: componentsJson(b.components),
   total: b.total,
+  ...(b.addressSpace ? { addressSpace: { components: componentsJson(b.addressSpace.components), total: b.addressSpace.total } } : {}),
 });
 
 export function memoryReportJson(report: MemoryReport): MemoryReportJson {
@@ -49,9 +61,16 @@ export function memoryReportJson(report: MemoryReport): MemoryReportJson {
     available: { ...resources.available },
     limit: resources.limit ? { ...resources.limit } : null,
     threads: { ...resources.threads },
+    addressSpaceLimit: resources.addressSpaceLimit ?? null,
     fast: breakdownJson(prediction.fast),
     slow: breakdownJson(prediction.slow),
   };
+}
+
+/** `Address space needed (ulimit -v): 3.412 GB, ulimit -v 3332032 or more; the limit is 4.096 GB.` */
+function addressSpaceLine(needed: number, limit: number | undefined): string {
+  const now = limit === undefined ? "no limit is set" : `the limit is ${gb(limit)}${limit < needed ? ", too small" : ""}`;
+  return `Address space needed (ulimit -v): ${gb(needed)}, ulimit -v ${ulimitValue(needed)} or more; ${now}`;
 }
 
 /** Bytes as `x.xxx GB`, the reference's format. */
@@ -74,6 +93,7 @@ export function memoryReportText(report: MemoryReport): string {
     `Predicted memory of ${choice.mode} mode:`,
     ...breakdown.components.map((c) => `  ${c.name}: ${gb(c.bytes)}`),
     `  total: ${gb(breakdown.total)}`,
+    ...(breakdown.addressSpace ? [addressSpaceLine(breakdown.addressSpace.total, resources.addressSpaceLimit)] : []),
     choice instanceof MemoryLimitError
       ? `Refused: ${choice.message}`
       : modeLine({ mode: choice.mode, reason: choice.reason, threads: resources.threads.threads, threadsDetail: resources.threads.detail }),

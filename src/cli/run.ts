@@ -15,6 +15,7 @@ import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink 
 import { watchSignals } from "./signals.js";
 import { commandInput, type StandardInput } from "./standard-streams.js";
 import type { FitsInput } from "../fits/source.js";
+import { checkAddressSpaceFirst } from "./address-space-check.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -66,7 +67,7 @@ async function reportMemory(args: CliArgs, input: FitsInput, io: CliIo): Promise
   const prediction = await predictMemory(input, { hdu: args.hdu, threads: resources.threads.threads });
   let choice: ModeChoice | MemoryLimitError;
   try {
-    choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit });
+    choice = chooseMode(prediction, { requested: args.mode, available: resources.available, limit: resources.limit, addressSpaceLimit: resources.addressSpaceLimit });
   } catch (error) {
     if (!(error instanceof MemoryLimitError)) throw error;
     choice = error;
@@ -84,6 +85,7 @@ async function runConversion(args: CliArgs, input: FitsInput, io: CliIo): Promis
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
   // --version, -m and usage errors do not need it.
   try {
+    await checkAddressSpaceFirst(args, io.env);
     const { convert } = await import("../engine/convert.js");
     const report = await convert(input, output, {
       mode: args.mode ?? "auto",

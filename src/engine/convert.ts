@@ -15,6 +15,7 @@ import type { HduSelector } from "../fits/hdu.js";
 import type { FitsInput } from "../fits/source.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
+import { loadH5WithinAddressSpace } from "./hdf5-address-space.js";
 import type { Mode } from "./defaults.js";
 import { convertFast } from "./fast-mode.js";
 import { resolveKernels, type KernelsChoice, type KernelsRequest } from "./kernel-set.js";
@@ -155,7 +156,9 @@ export async function convert(input: FitsInput, output: string, options: Convert
     await image.checkClaimedSize();
     // Mode, threads and memory limits from the shape alone, before any output is created.
     const kernels = resolveKernels(options.kernels, options.env ?? process.env);
-    const plan = { ...planConversion(image.shape, { ...options, readerBufferBytes: image.readerBufferBytes }), kernels };
+    // h5wasm first: its address space is measured, not predicted, when the limit is checked.
+    const addressSpace = await loadH5WithinAddressSpace(options.mode ?? "auto");
+    const plan = { ...planConversion(image.shape, { ...options, readerBufferBytes: image.readerBufferBytes, addressSpace }), kernels };
     plan.warnings.forEach(warn);
     options = { ...options, mode: plan.mode, threads: plan.threads };
     options.onPlan?.(plan);

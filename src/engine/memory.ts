@@ -7,6 +7,7 @@ import { FitsImage, type ImageShape } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
 import type { FitsInput } from "../fits/source.js";
 import { layoutOf } from "../schema/layout.js";
+import { addressSpaceComponents, type ProcessAddressSpace } from "./address-space.js";
 import { threadCount } from "./resources.js";
 import { windowsOf, type Window } from "./tile-unit.js";
 import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, windowSlots, type Mode } from "./defaults.js";
@@ -21,10 +22,17 @@ export interface MemoryBreakdown {
   readonly components: readonly MemoryComponent[];
   /** Predicted peak resident memory of the process, in bytes. */
   readonly total: number;
+  /**
+   * The address space (virtual memory) the mode needs, component by component: the limit
+   * `ulimit -v` must allow (src/engine/address-space.ts).
+   */
+  readonly addressSpace?: { readonly components: readonly MemoryComponent[]; readonly total: number };
 }
 
 export interface MemoryPrediction {
   readonly shape: ImageShape;
+  /** The threads predicted for. */
+  readonly threads?: number;
   readonly fast: MemoryBreakdown;
   readonly slow: MemoryBreakdown;
 }
@@ -39,13 +47,17 @@ export interface MemoryModelOptions {
    * decoded tiles and its compressed bytes (FitsImage.readerBufferBytes; default 0).
    */
   readerBufferBytes?: number;
+  /** The process the address space is predicted for (default: the command's, COMMAND_ADDRESS_SPACE). */
+  addressSpace?: ProcessAddressSpace;
 }
 
 /**
  * Resident memory of the runtime before any image buffer: Node itself, the loaded modules and
- * h5wasm's initial WebAssembly heap (measured: bench/memory.mjs).
+ * h5wasm's initial WebAssembly heap (19 MB). Measured: 110–118 MB converting a 64×64 image
+ * with one thread (peak RSS, bench/convert-child.mjs); 124 MB bounds them and the small shapes
+ * of bench/memory.mjs.
  */
-export const RUNTIME_BYTES = 106e6;
+export const RUNTIME_BYTES = 124e6;
 
 /** Resident memory of one worker thread: its V8 isolate and the loaded kernels (measured). */
 export const WORKER_BYTES = 12e6;
@@ -127,20 +139,32 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
     // Windows are read back and rotations written a batch at a time.
     slowHeap = Math.max(slowHeap, Math.min(values, batchBytes));
   }
+  // One slab buffer in the wasm heap: the writer keeps it from one read or write to the next
+  // (src/hdf5/writer.ts). Freed after each, it had HDF5's small allocations at its start and
+  // the next slab went on top: the heap grew by a second slab (1024x1024x96: 139 MB, not 87).
   slow.push({ name: "HDF5 write buffer", bytes: slowHeap });
 
-  // What the buffers above do not show: the allocator's and the garbage collector's slack, and
-  // the HDF5 library's own caches. Measured as 1–7 % of the rest (bench/memory.mjs); 8 % makes
-  // the prediction an upper bound, which is what a memory limit needs.
+  // What the buffers above do not show: the allocator's and the garbage collector's slack.
+  // Measured as 1–7 % of the buffers (bench/memory.mjs); 8 % makes the prediction an upper
+  // bound, which is what a memory limit needs. The runtime and the workers are measured whole,
+  // so the slack is on the buffers alone.
+  const fixed = (c: MemoryComponent): boolean => c.name === "runtime" || c.name.startsWith("worker threads");
   for (const components of [fast, slow]) {
-    const sum = components.reduce((n, c) => n + c.bytes, 0);
+    const sum = components.filter((c) => !fixed(c)).reduce((n, c) => n + c.bytes, 0);
     components.push({ name: "allocator and GC slack", bytes: Math.round(sum * SLACK) });
   }
-  const total = (components: MemoryComponent[]): number => components.reduce((n, c) => n + c.bytes, 0);
+  const total = (components: readonly MemoryComponent[]): number => components.reduce((n, c) => n + c.bytes, 0);
+  // The buffers are address space too; the runtime and the workers have their own figures there.
+  const addressSpace = (components: readonly MemoryComponent[]): MemoryBreakdown["addressSpace"] => {
+    const buffers = total(components.filter((c) => c.name !== "runtime" && !c.name.startsWith("worker threads") && c.name !== "allocator and GC slack"));
+    const parts = addressSpaceComponents(buffers, workers, options.addressSpace);
+    return { components: parts, total: total(parts) };
+  };
   return {
     shape: { ...shape },
-    fast: { mode: "fast", components: fast, total: total(fast) },
-    slow: { mode: "slow", components: slow, total: total(slow) },
+    threads: requestedThreads,
+    fast: { mode: "fast", components: fast, total: total(fast), addressSpace: addressSpace(fast) },
+    slow: { mode: "slow", components: slow, total: total(slow), addressSpace: addressSpace(slow) },
   };
 }
 

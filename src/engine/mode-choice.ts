@@ -22,6 +22,12 @@ export interface ModeChoiceOptions {
   available: AvailableMemory;
   /** The administrator's or the run's limit; absent (or 0 bytes): none. */
   limit?: MemoryLimit;
+  /**
+   * The address-space limit (`ulimit -v`) in bytes; absent: none. A mode whose predicted
+   * address space (MemoryBreakdown.addressSpace) is above it is never chosen, and refused when
+   * requested.
+   */
+  addressSpaceLimit?: number;
 }
 
 export interface ModeChoice {
@@ -32,8 +38,8 @@ export interface ModeChoice {
 
 /** A conversion refused for its memory: one line naming the prediction and the ceiling, in GB. */
 export class MemoryLimitError extends Error {
-  override readonly name = "MemoryLimitError";
-  readonly code = "MEMORY_LIMIT";
+  override readonly name: string = "MemoryLimitError";
+  readonly code: string = "MEMORY_LIMIT";
   constructor(
     message: string,
     /** The mode refused (in automatic mode, slow: the smaller). */
@@ -49,6 +55,30 @@ export class MemoryLimitError extends Error {
   }
 }
 
+/** `ulimit -v` takes KiB: the smallest value that gives `bytes`. */
+export const ulimitValue = (bytes: number): number => Math.ceil(bytes / 1024);
+
+/**
+ * A conversion refused because the address-space limit (`ulimit -v`, src/engine/address-space.ts)
+ * is below what it needs: `predicted` is the address space needed, `allowed` the limit.
+ */
+export class AddressSpaceError extends MemoryLimitError {
+  override readonly name = "AddressSpaceError";
+  override readonly code = "ADDRESS_SPACE_LIMIT";
+}
+
+/** The one-line refusal: the limit, what is needed, and the `ulimit -v` that would do. */
+export function addressSpaceError(mode: Mode, needed: number, limit: number, hint = "", subject = `${mode} mode`): AddressSpaceError {
+  return new AddressSpaceError(
+    `the virtual-memory limit (ulimit -v) of ${formatGB(limit)} is below the ${formatGB(needed)} of address space ${subject} needs` +
+      `${hint}; raise it to ulimit -v ${ulimitValue(needed)} or more`,
+    mode,
+    needed,
+    limit,
+    "limit",
+  );
+}
+
 /** The tightest of several limits (0 or absent = none). */
 export function tightestLimit(...limits: (MemoryLimit | undefined)[]): MemoryLimit | undefined {
   let best: MemoryLimit | undefined;
@@ -60,7 +90,14 @@ export function tightestLimit(...limits: (MemoryLimit | undefined)[]): MemoryLim
 }
 
 export function chooseMode(prediction: MemoryPrediction, options: ModeChoiceOptions): ModeChoice {
-  const { requested, available } = options;
+  const { requested } = options;
+  const asLimit = options.addressSpaceLimit !== undefined && options.addressSpaceLimit > 0 ? options.addressSpaceLimit : undefined;
+  const space = (mode: Mode): number => prediction[mode].addressSpace?.total ?? 0;
+  const fitsSpace = (mode: Mode): boolean => asLimit === undefined || space(mode) <= asLimit;
+  const threadsHint = (prediction.threads ?? 1) > 1 ? ` with ${prediction.threads} threads` : "";
+  if (requested !== undefined && !fitsSpace(requested)) throw addressSpaceError(requested, space(requested), asLimit!, threadsHint);
+  if (requested === undefined && !fitsSpace("fast") && !fitsSpace("slow")) throw addressSpaceError("slow", space("slow"), asLimit!, threadsHint);
+  const { available } = options;
   const limit = options.limit !== undefined && options.limit.bytes > 0 ? options.limit : undefined;
   const need = (mode: Mode): number => prediction[mode].total;
   const aboveLimit = (mode: Mode, even = ""): MemoryLimitError =>
@@ -86,14 +123,15 @@ export function chooseMode(prediction: MemoryPrediction, options: ModeChoiceOpti
     ? `the memory limit of ${formatGB(limit!.bytes)} (${limit!.source})`
     : `the ${formatGB(available.bytes)} available (${available.detail})`;
 
-  if (need("fast") <= ceiling) {
+  if (need("fast") <= ceiling && fitsSpace("fast")) {
     return { mode: "fast", reason: `fast mode's predicted ${formatGB(need("fast"))} fits in ${ceilingText}` };
   }
   if (need("slow") <= ceiling) {
-    return {
-      mode: "slow",
-      reason: `fast mode would need ${formatGB(need("fast"))}, more than ${ceilingText}; slow mode needs ${formatGB(need("slow"))}`,
-    };
+    const why =
+      need("fast") <= ceiling
+        ? `fast mode would need ${formatGB(space("fast"))} of address space, more than the virtual-memory limit (ulimit -v) of ${formatGB(asLimit!)}`
+        : `fast mode would need ${formatGB(need("fast"))}, more than ${ceilingText}`;
+    return { mode: "slow", reason: `${why}; slow mode needs ${formatGB(need("slow"))}` };
   }
   if (byLimit) throw aboveLimit("slow", "even ");
   throw new MemoryLimitError(

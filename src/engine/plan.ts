@@ -11,6 +11,7 @@ import type { Mode } from "./defaults.js";
 import type { KernelsChoice } from "./kernel-set.js";
 import { predictMemoryForShape, type MemoryModelOptions, type MemoryPrediction } from "./memory.js";
 import { chooseMode, tightestLimit, type MemoryLimit } from "./mode-choice.js";
+import { addressSpaceLimit } from "./address-space.js";
 import { availableMemory, threadCount, type AvailableMemory, type AvailableMemoryOptions, type ThreadCount } from "./resources.js";
 
 export interface ResourceOptions {
@@ -25,6 +26,8 @@ export interface ResourceOptions {
   /** For tests: cgroup limit files and free memory, as availableMemory takes them. */
   cgroupPaths?: AvailableMemoryOptions["cgroupPaths"];
   freeMemory?: AvailableMemoryOptions["freeMemory"];
+  /** The address-space limit in bytes (default: this process's `ulimit -v`, RLIMIT_AS); 0: none. */
+  addressSpaceLimit?: number;
 }
 
 export interface Resources {
@@ -32,6 +35,8 @@ export interface Resources {
   /** The tighter of the rc file's limit and the run's; absent: none. */
   readonly limit?: MemoryLimit;
   readonly threads: ThreadCount;
+  /** The address-space limit (`ulimit -v`), bytes; absent: none. */
+  readonly addressSpaceLimit?: number;
   /** Warnings from the rc file (unknown keys). */
   readonly warnings: readonly string[];
 }
@@ -53,7 +58,8 @@ export function resolveResources(options: ResourceOptions = {}): Resources {
     cgroupPaths: options.cgroupPaths,
     freeMemory: options.freeMemory,
   });
-  return { available, ...(limit ? { limit } : {}), threads, warnings: rc?.warnings ?? [] };
+  const addressSpace = options.addressSpaceLimit !== undefined ? options.addressSpaceLimit || undefined : addressSpaceLimit();
+  return { available, ...(limit ? { limit } : {}), threads, ...(addressSpace !== undefined ? { addressSpaceLimit: addressSpace } : {}), warnings: rc?.warnings ?? [] };
 }
 
 /** `mode` wins; else the older `slow` flag (true: slow, false: fast); else automatic. */
@@ -85,6 +91,8 @@ export interface ConversionPlan {
   readonly prediction: MemoryPrediction;
   readonly available: AvailableMemory;
   readonly limit?: MemoryLimit;
+  /** The address-space limit (`ulimit -v`), bytes; absent: none. */
+  readonly addressSpaceLimit?: number;
   readonly threads: number;
   /** Where the number of threads comes from. */
   readonly threadsDetail: string;
@@ -102,8 +110,9 @@ export function planConversion(shape: ImageShape, options: PlanOptions = {}): Co
     tileSize: options.tileSize,
     threads: resources.threads.threads,
     readerBufferBytes: options.readerBufferBytes,
+    addressSpace: options.addressSpace,
   });
-  const choice = chooseMode(prediction, { requested, available: resources.available, limit: resources.limit });
+  const choice = chooseMode(prediction, { requested, available: resources.available, limit: resources.limit, addressSpaceLimit: resources.addressSpaceLimit });
   return {
     mode: choice.mode,
     reason: choice.reason,
@@ -112,6 +121,7 @@ export function planConversion(shape: ImageShape, options: PlanOptions = {}): Co
     prediction,
     available: resources.available,
     ...(resources.limit ? { limit: resources.limit } : {}),
+    ...(resources.addressSpaceLimit !== undefined ? { addressSpaceLimit: resources.addressSpaceLimit } : {}),
     threads: resources.threads.threads,
     threadsDetail: resources.threads.detail,
     warnings: resources.warnings,

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { WORKER_CODE_RANGE_MB } from "./address-space.js";
 import type { PlaneStats } from "../kernels/plane-stats.js";
 import type { KernelsName } from "./kernel-set.js";
 import { runTask, type PlaneTask, type UnitTask, type WindowTask } from "./unit-tasks.js";
@@ -40,6 +41,9 @@ export function createPool(threads: number, kernels?: KernelsName): UnitPool {
     idleTimeout: 60_000,
     // One task per worker at a time; the pipelines bound how many are queued.
     concurrentTasksPerWorker: 1,
+    // V8 reserves 512 MiB of address space per isolate for code; the kernels need a few MB
+    // (address space counts under `ulimit -v`: src/engine/address-space.ts).
+    resourceLimits: { codeRangeSizeMb: WORKER_CODE_RANGE_MB },
   });
   const run = <T>(task: PlaneTask | WindowTask, signal?: AbortSignal): Promise<T> => piscina.run(stamp(task), { signal }) as Promise<T>;
   return {

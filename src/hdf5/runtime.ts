@@ -19,6 +19,11 @@ export type H5Module = Awaited<typeof h5wasm.ready>;
 
 let moduleInstance: H5Module | undefined;
 
+// The instantiation starts when h5wasm is imported. If it fails (its WebAssembly memory cannot
+// be reserved under `ulimit -v`) before anyone awaits it, the rejection must not end the process
+// as an unhandled one, with h5wasm's minified source as the message: loadH5() reports it.
+h5wasm.ready.catch(() => undefined);
+
 /** Loads (once per thread) and returns the h5wasm module. */
 export async function loadH5(): Promise<H5Module> {
   if (moduleInstance === undefined) moduleInstance = await h5wasm.ready;

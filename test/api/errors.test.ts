@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as api from "../../src/index.js";
+import { addressSpaceError } from "../../src/engine/mode-choice.js";
 import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 
 const temp = tempFolder("fits2idia-errors-");
@@ -54,8 +55,11 @@ describe("errors of the library API", () => {
     expectError(await caught(() => api.convert(input, out("a.hdf5"), { env, threads: 0 })), "ThreadsError", "BAD_THREADS");
   });
 
-  it("a run refused for its memory: MemoryLimitError", async () => {
+  it("a run refused for its memory: MemoryLimitError (AddressSpaceError for a ulimit -v)", async () => {
     expectError(await caught(() => api.convert(input, out("a.hdf5"), { env, memoryLimit: 1000 })), "MemoryLimitError", "MEMORY_LIMIT");
+    const e = addressSpaceError("slow", 3e9, 1e9);
+    expectError(e, "AddressSpaceError", "ADDRESS_SPACE_LIMIT");
+    expect(e).toBeInstanceOf(api.MemoryLimitError);
   });
 
   it("bad FITS input: FitsError with the FITS error's code", async () => {

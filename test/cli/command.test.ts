@@ -276,8 +276,9 @@ describe("automatic mode under simulated Slurm allocations and limits", () => {
       available: { bytes: 50e9, source: "option", detail: "the run's memory limit, 50.000 GB" },
       limit: { bytes: 50e9, source: "the run's memory limit" },
       threads: { threads: 10, source: "slurm", detail: "SLURM_CPUS_PER_TASK=10" },
-      fast: { components: prediction.fast.components.map((c) => ({ name: c.name, bytes: c.bytes })), total: prediction.fast.total },
-      slow: { components: prediction.slow.components.map((c) => ({ name: c.name, bytes: c.bytes })), total: prediction.slow.total },
+      addressSpaceLimit: null,
+      fast: { components: prediction.fast.components.map((c) => ({ name: c.name, bytes: c.bytes })), total: prediction.fast.total, addressSpace: prediction.fast.addressSpace },
+      slow: { components: prediction.slow.components.map((c) => ({ name: c.name, bytes: c.bytes })), total: prediction.slow.total, addressSpace: prediction.slow.addressSpace },
     });
     expect(w.files()).toEqual(["cube.fits"]);
   });
@@ -288,8 +289,9 @@ describe("automatic mode under simulated Slurm allocations and limits", () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("Predicted memory of fast mode:");
-    for (const line of lines.slice(1, -1)) expect(line).toMatch(/^  [^:]+: \d+\.\d{3} GB$/);
-    expect(lines.at(-2)).toMatch(/^  total: \d+\.\d{3} GB$/);
+    for (const line of lines.slice(1, -2)) expect(line).toMatch(/^  [^:]+: \d+\.\d{3} GB$/);
+    expect(lines.at(-3)).toMatch(/^  total: \d+\.\d{3} GB$/);
+    expect(lines.at(-2)).toMatch(/^Address space needed \(ulimit -v\): \d+\.\d{3} GB, ulimit -v \d+ or more; /);
     expect(lines.at(-1)).toMatch(/^Mode: fast — /);
     expect(w.files()).toEqual(["cube.fits"]);
   });

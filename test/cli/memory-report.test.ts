@@ -74,6 +74,7 @@ describe("-m --json", () => {
       available: { bytes: 50 * 2 ** 30, source: "slurm", detail: "Slurm allocation, SLURM_MEM_PER_NODE=51200 MB" },
       limit: null,
       threads: { threads: 10, source: "slurm", detail: "SLURM_CPUS_PER_TASK=10" },
+      addressSpaceLimit: null,
       fast: { components: [{ name: "runtime", bytes: 95e6 }, { name: "cube (one stokes)", bytes: 64e9 }], total: 64.095e9 },
       slow: {
         components: [
@@ -91,5 +92,33 @@ describe("-m --json", () => {
     expect(json.chosen).toBeNull();
     expect(json.refused).toMatch(/^even slow mode is predicted to need 2\.256 GB, above the memory limit of 1\.000 GB/);
     expect(json.limit).toEqual({ bytes: 1e9, source: "the run's memory limit" });
+  });
+});
+
+describe("-m and the address space (ulimit -v)", () => {
+  const space = { components: [{ name: "runtime", bytes: 0.76e9 }, { name: "buffers", bytes: 2.5e9 }], total: 3.26e9 };
+  const withSpace: MemoryPrediction = { ...prediction, threads: 10, slow: { ...prediction.slow, addressSpace: space }, fast: { ...prediction.fast, addressSpace: { ...space, total: 70e9 } } };
+  const spaceReport = (limit?: number): MemoryReport => {
+    const r: Resources = { ...resources, ...(limit !== undefined ? { addressSpaceLimit: limit } : {}) };
+    let choice;
+    try {
+      choice = chooseMode(withSpace, { available: r.available, addressSpaceLimit: limit });
+    } catch (error) {
+      choice = error as MemoryLimitError;
+    }
+    return { input: "cube.fits", prediction: withSpace, resources: r, choice };
+  };
+  it("a line with what the mode needs, as a ulimit -v value, and the limit", () => {
+    expect(memoryReportText(spaceReport())).toContain("  total: 2.256 GB\nAddress space needed (ulimit -v): 3.260 GB, ulimit -v 3183594 or more; no limit is set\n");
+    expect(memoryReportText(spaceReport(4.096e9))).toContain("Address space needed (ulimit -v): 3.260 GB, ulimit -v 3183594 or more; the limit is 4.096 GB\n");
+  });
+  it("a limit too small: said on the line, and the run refused", () => {
+    const text = memoryReportText(spaceReport(1.024e9));
+    expect(text).toContain("Address space needed (ulimit -v): 3.260 GB, ulimit -v 3183594 or more; the limit is 1.024 GB, too small\n");
+    expect(text).toContain("Refused: the virtual-memory limit (ulimit -v) of 1.024 GB is below the 3.260 GB of address space slow mode needs with 10 threads; raise it to ulimit -v 3183594 or more\n");
+    const json = memoryReportJson(spaceReport(1.024e9));
+    expect(json.addressSpaceLimit).toBe(1.024e9);
+    expect(json.slow.addressSpace).toEqual(space);
+    expect(json.chosen).toBeNull();
   });
 });

@@ -128,8 +128,10 @@ describe("-m", () => {
     expect(r.stderr).toBe("");
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("Predicted memory of fast mode:");
-    expect(lines.slice(1, -2)).toEqual(prediction.fast.components.map((c) => `  ${c.name}: ${(c.bytes / 1e9).toFixed(3)} GB`));
-    expect(lines.at(-2)).toBe(`  total: ${(prediction.fast.total / 1e9).toFixed(3)} GB`);
+    expect(lines.slice(1, -3)).toEqual(prediction.fast.components.map((c) => `  ${c.name}: ${(c.bytes / 1e9).toFixed(3)} GB`));
+    expect(lines.at(-3)).toBe(`  total: ${(prediction.fast.total / 1e9).toFixed(3)} GB`);
+    const space = prediction.fast.addressSpace!.total;
+    expect(lines.at(-2)).toBe(`Address space needed (ulimit -v): ${(space / 1e9).toFixed(3)} GB, ulimit -v ${Math.ceil(space / 1024)} or more; no limit is set`);
     expect(lines.at(-1)).toMatch(/^Mode: fast — fast mode's predicted .* fits in the 53\.687 GB available \(Slurm allocation, SLURM_MEM_PER_NODE=51200 MB\)\. Threads: /);
     expect(w.files()).toEqual(["cube.fits"]);
   });
@@ -154,8 +156,9 @@ describe("-m", () => {
       available: { bytes: 50e9, source: "option" },
       limit: { bytes: 50e9, source: "the run's memory limit" },
     });
-    expect(json.fast).toEqual({ components: prediction.fast.components.map((c) => ({ ...c })), total: prediction.fast.total });
-    expect(json.slow).toEqual({ components: prediction.slow.components.map((c) => ({ ...c })), total: prediction.slow.total });
+    expect(json.fast).toEqual({ components: prediction.fast.components.map((c) => ({ ...c })), total: prediction.fast.total, addressSpace: prediction.fast.addressSpace });
+    expect(json.slow).toEqual({ components: prediction.slow.components.map((c) => ({ ...c })), total: prediction.slow.total, addressSpace: prediction.slow.addressSpace });
+    expect(json.addressSpaceLimit).toBeNull();
     expect(json.reason).toContain("fits in the memory limit of 50.000 GB");
     expect(w.files()).toEqual(["cube.fits"]);
   });
