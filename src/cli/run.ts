@@ -13,6 +13,7 @@ import { memoryReportJson, memoryReportText } from "./memory-report.js";
 import { defaultOutputName } from "./output-name.js";
 import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
 import { watchSignals } from "./signals.js";
+import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -24,7 +25,7 @@ const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: 
 
 /**
  * Run the command; resolves to its exit status: 0, or 1 after `Error: …. Aborting.` on stderr
- * (130 or 143 when SIGINT or SIGTERM interrupted the conversion: src/cli/signals.ts).
+ * (130, 143 or 129 when SIGINT, SIGTERM or SIGHUP interrupted the conversion: src/cli/signals.ts).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   if (argv[0] === "verify") return runVerify(argv.slice(1), io);
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 
   if (args.quiet) io.stderr.write("Warning: -q is deprecated: quiet is the default.\n");
   try {
+    leaveDeletedWorkingFolder([args.input, args.output], io.env);
     if (args.memory) await reportMemory(args, io);
     else await runConversion(args, io);
     return 0;
@@ -61,7 +63,7 @@ async function reportMemory(args: CliArgs, io: CliIo): Promise<void> {
 async function runConversion(args: CliArgs, io: CliIo): Promise<void> {
   const output = args.output ?? defaultOutputName(args.input);
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
-  // SIGINT / SIGTERM abort the conversion (which removes its temporary file) from here on.
+  // SIGINT / SIGTERM / SIGHUP abort the conversion (which removes its temporary file) from here on.
   const signals = watchSignals(output, { stderr: io.stderr });
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,
   // --version, -m and usage errors do not need it.

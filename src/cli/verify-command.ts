@@ -6,6 +6,7 @@
 import { parseVerifyArgs } from "./args.js";
 import { failure, parseStep } from "./parse-step.js";
 import type { CliIo } from "./run.js";
+import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 /** `argv`: the arguments after `verify`. Resolves to the exit status. */
 export async function runVerify(argv: readonly string[], io: CliIo): Promise<number> {
@@ -13,6 +14,7 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   if ("status" in step) return step.status;
   const args = step.args;
   try {
+    leaveDeletedWorkingFolder([args.file, args.fits], io.env);
     // Loaded here: the HDF5 runtime takes a while to load, and --help does not need it.
     const { verifyFile, okLine, problemLines, provenanceText } = await import("../verify/index.js");
     const report = await verifyFile(args.file, args.fits, {

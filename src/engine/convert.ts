@@ -133,7 +133,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
     options = { ...options, mode: plan.mode, threads: plan.threads };
     options.onPlan?.(plan);
     signal?.throwIfAborted();
-    await out.check();
+    // Refused before anything is written: an output (or helper file) that is the input, a device, …
+    await out.check(image.path);
     // The output's lock: a second conversion to the same output is refused, not interleaved.
     await out.claim();
     const layout = layoutOf(image.shape);
