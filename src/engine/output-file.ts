@@ -40,7 +40,7 @@
  *   ends by an uncaught error or process.exit() removes its unfinished outputs' files on 'exit'.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, linkSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { access, constants, lstat, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -166,6 +166,21 @@ export class OutputFile {
     const name = this.target.slice(this.target.lastIndexOf("/") + 1);
     if (Buffer.byteLength(name) > NAME_MAX) throw new OutputError(`the output's name is ${Buffer.byteLength(name)} bytes long: a file name holds at most ${NAME_MAX}`, this.target);
     this.#paths = outputPaths(followLink(this.target));
+    // First the one that would lose data: the output, or a helper file, is the input.
+    if (input !== undefined) {
+      const identity = identityOf(input);
+      if (identity !== undefined) {
+        this.#input = { path: input, identity };
+        const clash = clashOf(this.#paths, new Map([[identityKey(identity), input]]));
+        if (clash !== undefined) throw new OutputIsInputError(this.target, clash);
+      }
+    }
+    // What is there already: an earlier output (a regular file) may be replaced, nothing else.
+    const existing = await stat(this.file).catch(() => undefined);
+    if (existing?.isDirectory()) throw new OutputError("the output path is a folder", this.target);
+    if (existing !== undefined && !existing.isFile()) {
+      throw new OutputError(`the output is ${kindOf(existing)}, not a regular file: refusing to replace it`, this.target);
+    }
     const folder = dirname(this.file);
     let info;
     try {
@@ -182,22 +197,9 @@ export class OutputFile {
     } catch (error) {
       throw this.osError(error, "", `output folder ${folder} is not writable`);
     }
-    const existing = await stat(this.file).catch(() => undefined);
-    if (existing?.isDirectory()) throw new OutputError("the output path is a folder", this.target);
-    if (existing !== undefined && !existing.isFile()) {
-      throw new OutputError(`the output is ${kindOf(existing)}, not a regular file: refusing to replace it`, this.target);
-    }
     // A lock that is not a regular file (a FIFO would block the read of its owner) is not ours.
     const lock = await stat(this.lockFile).catch(() => undefined);
     if (lock !== undefined && !lock.isFile()) throw new OutputError(`its lock file ${this.lockFile} is ${kindOf(lock)}, not a regular file`, this.target);
-    if (input !== undefined) {
-      const identity = identityOf(input);
-      if (identity !== undefined) {
-        this.#input = { path: input, identity };
-        const clash = clashOf(this.#paths, new Map([[identityKey(identity), input]]));
-        if (clash !== undefined) throw new OutputIsInputError(this.target, clash);
-      }
-    }
   }
 
   /**
@@ -343,13 +345,15 @@ export class OutputFile {
     }
     drafts.add(draft);
     try {
+      let info: Stats;
       try {
         writeSync(fd, text);
+        info = fstatSync(fd);
       } finally {
         closeSync(fd);
       }
+      // The last step: once the lock exists, nothing here can fail.
       linkSync(draft, this.lockFile);
-      const info = statSync(draft);
       return { text, dev: info.dev, ino: info.ino };
     } catch (error) {
       const code = errnoCode(error);
