@@ -3,6 +3,7 @@
  * The public API; the command line is a thin layer over it.
  */
 export { convert, type ConvertOptions, type ConvertReport, type Mode } from "./engine/convert.js";
+export { OutputBusyError, OutputError, OutputIsInputError, type InputClash } from "./engine/output-file.js";
 export type { Progress, ProgressCallback, Stage } from "./engine/progress.js";
 export {
   predictMemory,

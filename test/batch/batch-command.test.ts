@@ -4,7 +4,7 @@
  * side by side within the memory, interruption and a crashed conversion; and `--slurm`, with a
  * stand-in sbatch (the real Slurm is test/slurm/, `npm run test:slurm`) and `--array-task`.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyFile } from "../../src/verify/index.js";
@@ -275,5 +275,57 @@ describe("batch --slurm", () => {
     expect(malformed.stderr).toBe(`Error: ${broken}: task 0 of the manifest is malformed (each input needs input, output, bytes and mode fast or slow). Aborting.\n`);
     const none = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command) });
     expect(none.stderr).toBe(`Error: ${manifest}: SLURM_ARRAY_TASK_ID is not set (--array-task runs inside a Slurm job array). Aborting.\n`);
+  });
+});
+
+describe("a batch whose output would be one of its inputs", () => {
+  /** A folder with `cube` (FITS, no extension) and `cube.hdf5` (a FITS file too): the first's output in that folder is the second. */
+  function clashing(): { dir: string; first: string; second: string; untouched: () => void } {
+    const dir = join(tmp.dir, `clash-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    const first = join(dir, "cube");
+    const second = join(dir, "cube.hdf5");
+    writeFileSync(first, cubeFile(makeCube(2, 12, 10, 1, 1, "random", 31)));
+    writeFileSync(second, cubeFile(makeCube(2, 12, 10, 1, 1, "random", 32)));
+    const before = [first, second].map((f) => ({ f, bytes: readFileSync(f), mtimeMs: statSync(f).mtimeMs }));
+    return {
+      dir,
+      first,
+      second,
+      untouched: () => {
+        for (const b of before) {
+          expect(readFileSync(b.f).equals(b.bytes)).toBe(true);
+          expect(statSync(b.f).mtimeMs).toBe(b.mtimeMs);
+        }
+        expect(readdirSync(dir).sort()).toEqual(["cube", "cube.hdf5"]);
+      },
+    };
+  }
+
+  it("on this node and with --slurm: refused before anything is written, in one line", async () => {
+    const c = clashing();
+    const line = `Error: ${c.first} would be converted to ${c.second}, which is the input file ${c.second}: refusing to overwrite it. Aborting.\n`;
+    const here = await run(command, ["batch", c.first, c.second, "--out-dir", c.dir], { env: cleanEnv(command) });
+    expect({ code: here.code, stdout: here.stdout, stderr: here.stderr }).toEqual({ code: 1, stdout: "", stderr: line });
+    const planned = await run(command, ["batch", c.first, c.second, "--out-dir", c.dir, "--slurm"], { env: cleanEnv(command) });
+    expect({ code: planned.code, stdout: planned.stdout, stderr: planned.stderr }).toEqual({ code: 1, stdout: "", stderr: line });
+    c.untouched();
+  });
+
+  it("an output in --out-dir that is a link to the input, and an --array-task manifest naming an input as its output", async () => {
+    const c = clashing();
+    const out = join(tmp.dir, `clash-out-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(out);
+    symlinkSync(c.first, join(out, "cube.hdf5"));
+    const linked = await run(command, ["batch", c.first, "-d", out], { env: cleanEnv(command) });
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toBe(`Error: ${c.first} would be converted to ${join(out, "cube.hdf5")}, which is the input file ${c.first}: refusing to overwrite it. Aborting.\n`);
+    const manifest = join(out, "manifest.json");
+    writeFileSync(manifest, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, created: "", skipVerified: false, tasks: [{ memBytes: 1e9, inputs: [{ input: c.second, output: c.second, bytes: 5760, mode: "slow" }] }] }));
+    const task = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "0", SLURM_CPUS_PER_TASK: "1" }) });
+    expect(task.code).toBe(1);
+    expect(task.stderr).toBe(`Error: ${c.second} would be converted to ${c.second}, which is the input file ${c.second}: refusing to overwrite it. Aborting.\n`);
+    c.untouched();
+    expect(readdirSync(out).sort()).toEqual(["cube.hdf5", "manifest.json"]);
   });
 });
