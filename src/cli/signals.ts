@@ -20,6 +20,7 @@
  * leaving the temporary file; Node.js ignores it, and a listener makes sure of it, so that the
  * write fails with EFBIG and the conversion ends with its error and cleans up.
  */
+import { closeSync } from "node:fs";
 import { discardAllOutputsSync } from "../engine/output-file.js";
 import { allWorkersSettled, anyWorkerLoading } from "../engine/worker-readiness.js";
 
@@ -131,4 +132,18 @@ export function ignoreClosedTerminal(): void {
   if (terminalGuarded) return;
   terminalGuarded = true;
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  // At exit Node.js restores the terminal's settings of stdio that was a terminal at start-up,
+  // and aborts (SIGABRT: `Assertion failed` in node::ResetStdio) when the terminal has hung up
+  // (tcsetattr fails with EIO). It skips descriptors that are closed: closed on 'exit' (the last
+  // JavaScript to run; writes to stdio are synchronous on Linux, nothing is lost), so that the
+  // exit status stays 129.
+  process.once("exit", () => {
+    for (const fd of [0, 1, 2]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Closed already.
+      }
+    }
+  });
 }
