@@ -114,6 +114,23 @@ describe("a deleted working directory", () => {
     expect(await dataShape(join(w.dir, "out.hdf5"))).toEqual([4, 24, 32]);
   });
 
+  it("the library's convert with worker threads there: one clear error, nothing left", () => {
+    const w = outputFolder();
+    const gone = join(tmp.dir, `gone-api-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(gone);
+    const r = node(
+      `import { rmdirSync } from "node:fs";
+       import { convert } from "$DIST/index.js";
+       const [gone, input, output] = process.argv.slice(2);
+       process.chdir(gone);
+       rmdirSync(gone);
+       await convert(input, output, { threads: 2, rcFile: false }).then(() => console.log("converted"), (e) => console.log(e.message));`,
+      [gone, cube, join(w.dir, "out.hdf5")],
+    );
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "the working directory has been deleted: worker threads cannot start there (change to an existing folder, or use one thread)\n" });
+    expect(w.files()).toEqual([]);
+  });
+
   it("a relative path is refused in one line (it would name a file in a folder that is gone)", async () => {
     const done = await inDeletedFolder(["-o", "out.hdf5", cube]);
     expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 1, stderr: "Error: out.hdf5: a relative path, and the working directory has been deleted: give the path absolute. Aborting.\n" });
