@@ -11,6 +11,7 @@ import { statSync } from "node:fs";
 import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
 import type { HduSelector } from "../fits/hdu.js";
+import { loadH5 } from "../hdf5/runtime.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
 import type { Mode } from "./defaults.js";
@@ -135,6 +136,12 @@ export async function convert(input: string, output: string, options: ConvertOpt
     signal?.throwIfAborted();
     // Refused before anything is written: an output (or helper file) that is the input, a device, …
     await out.check(image.path);
+    // What can fail for want of resources (the HDF5 runtime's heap, the worker threads and their
+    // address space) is started before anything is written: such a failure, even one that ends
+    // the process at once, leaves no lock and no temporary file.
+    await loadH5();
+    pool = createPool(plan.threads, kernels.name);
+    await pool.ready();
     // The output's lock: a second conversion to the same output is refused, not interleaved.
     await out.claim();
     const layout = layoutOf(image.shape);
@@ -146,7 +153,6 @@ export async function convert(input: string, output: string, options: ConvertOpt
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn);
 
-    pool = createPool(plan.threads, kernels.name);
     const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch(), pool };
     if (mode === "fast") await convertFast(job);
     else await convertSlow(job);

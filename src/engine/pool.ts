@@ -22,6 +22,8 @@ export interface UnitPool {
   readonly threads: number;
   runPlane(task: PlaneTask, signal?: AbortSignal): Promise<PlaneStats>;
   runWindow(task: WindowTask, signal?: AbortSignal): Promise<Float64Array>;
+  /** Resolves once every worker has loaded its module; rejects when one failed to start. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,10 @@ export function createPool(threads: number, kernels?: KernelsName, worker: strin
     threads,
     runPlane: (task, signal) => run<PlaneStats>(task, signal),
     runWindow: (task, signal) => run<Float64Array>(task, signal),
+    ready: async () => {
+      await readiness.settled();
+      if (failure !== undefined) throw failure;
+    },
     close: async () => {
       await readiness.settled();
       readiness.dispose();
@@ -130,6 +136,7 @@ function inlinePool(stamp: (task: PlaneTask | WindowTask) => UnitTask): UnitPool
       await yieldToEventLoop();
       return runTask(stamp(task)) as Float64Array;
     },
+    ready: async () => undefined,
     close: async () => undefined,
   };
 }
