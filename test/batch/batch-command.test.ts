@@ -146,19 +146,23 @@ describe("batch on this node", () => {
     expect(after!.detail).not.toBe(first!.detail);
   });
 
-  it("SIGTERM stops the running conversions, which leave no temporary file, and exits 143", async () => {
-    const big = join(tmp.dir, "big");
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGHUP", 129], // the ssh session closing
+  ] as const)("%s stops the running conversions, which leave no temporary file, and exits %i", async (name, code) => {
+    const big = join(tmp.dir, `big-${name}`);
     mkdirSync(big);
     writeCube(join(big, "big1.fits"), 512, 512, 96);
     writeCube(join(big, "big2.fits"), 512, 512, 96);
-    const bigOut = join(tmp.dir, "big-out");
+    const bigOut = join(tmp.dir, `big-out-${name}`);
     const running = start(command, ["batch", big, "-d", bigOut, "-p", "--threads", "1"], { env: cleanEnv(command) });
     await running.waitForLine(/big1\.fits: converting/, 60_000);
     await new Promise((r) => setTimeout(r, 300));
-    running.child.kill("SIGTERM");
+    running.child.kill(name);
     const done = await running.finished;
-    expect(done.code).toBe(143);
-    expect(done.stderr).toContain("Interrupted by SIGTERM: stopping the running conversions.");
+    expect(done.code).toBe(code);
+    expect(done.stderr).toContain(`Interrupted by ${name}: stopping the running conversions.`);
+    expect(rows(done.stdout).get(join(big, "big1.fits"))).toMatch(new RegExp(`FAILED: .*interrupted by ${name}|converted`));
     const table = rows(done.stdout);
     expect(table.get(join(big, "big2.fits"))).toMatch(/FAILED: not started: the batch was interrupted/);
     expect(leftovers(bigOut)).toEqual([]);
