@@ -142,6 +142,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
     await loadH5();
     pool = createPool(plan.threads, kernels.name);
     await pool.ready();
+    signal?.throwIfAborted();
     // The output's lock: a second conversion to the same output is refused, not interleaved.
     await out.claim();
     const layout = layoutOf(image.shape);

@@ -56,17 +56,19 @@ export function createPool(threads: number, kernels?: KernelsName, worker: strin
   // A worker that fails on its own (no task of ours to reject) fails the tasks still to come,
   // rather than the process ('error' without a listener) or a wait for a worker that never comes.
   let failure: Error | undefined;
-  const failed = new Promise<never>((_, reject) => {
-    piscina.on("error", (error: Error) => {
-      failure ??= error;
-      reject(error);
-    });
+  const pending = new Set<(error: Error) => void>();
+  piscina.on("error", (error: Error) => {
+    failure ??= error;
+    for (const reject of pending) reject(error);
+    pending.clear();
   });
-  failed.catch(() => undefined);
   const run = <T>(task: PlaneTask | WindowTask, signal?: AbortSignal): Promise<T> => {
     if (failure !== undefined) return Promise.reject(failure);
-    const work = piscina.run(stamp(task)) as Promise<T>;
-    return abortable(Promise.race([work, failed]), signal);
+    const work = new Promise<T>((resolve, reject) => {
+      pending.add(reject);
+      (piscina.run(stamp(task)) as Promise<T>).then(resolve, reject).finally(() => pending.delete(reject));
+    });
+    return abortable(work, signal);
   };
   return {
     threads,
