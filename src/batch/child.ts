@@ -5,7 +5,7 @@
  * running out of memory, fails alone, and each process has its own memory, as the memory model
  * predicts.
  *
- * SIGINT and SIGTERM abort the conversion as they do for the command (its temporary file and
+ * SIGINT, SIGTERM and SIGHUP abort the conversion as they do for the command (its temporary file and
  * lock are removed), and the process exits 128 + the signal's number.
  */
 import { existsSync, statSync } from "node:fs";

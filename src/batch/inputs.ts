@@ -8,6 +8,8 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { defaultOutputName } from "../cli/output-name.js";
 import type { Mode } from "../engine/defaults.js";
+import { inputClash } from "../engine/output-file.js";
+import { identityKey, identityOf } from "../engine/same-file.js";
 
 /** The names of FITS files a folder is searched for (optionally tile- or gzip-compressed). */
 export const FITS_FILE = /(\.(fits|fit|fts)(\.fz)?|\.fz)(\.gz)?$/i;
@@ -44,7 +46,8 @@ function fitsFilesIn(folder: string): string[] {
 /**
  * The batch's inputs, in the order given (folders expanded in place), each once. Throws
  * BatchInputError naming the path for a path that does not exist, a folder without FITS files,
- * or two inputs that would write the same output.
+ * two inputs that would write the same output, or an output (or its temporary or lock file) that
+ * would be one of the inputs, however spelled (same file after following links, hard links too).
  */
 export function collectInputs(paths: readonly string[], outDir: string): BatchInput[] {
   if (paths.length === 0) throw new BatchInputError("no input files or folders given");
@@ -72,5 +75,21 @@ export function collectInputs(paths: readonly string[], outDir: string): BatchIn
       add(path, basename(defaultOutputName(path)));
     }
   }
+  refuseOutputsOnInputs(inputs);
   return inputs;
+}
+
+/** Throws when a conversion of the batch would write or remove one of its inputs. */
+export function refuseOutputsOnInputs(inputs: readonly Pick<BatchInput, "input" | "output">[]): void {
+  const byIdentity = new Map<string, string>();
+  for (const { input } of inputs) {
+    const identity = identityOf(input);
+    if (identity !== undefined && !byIdentity.has(identityKey(identity))) byIdentity.set(identityKey(identity), input);
+  }
+  for (const { input, output } of inputs) {
+    const clash = inputClash(output, byIdentity);
+    if (clash === undefined) continue;
+    const what = clash.role === "the output" ? "which" : `whose ${clash.role.replace(/^its /, "")} ${clash.path}`;
+    throw new BatchInputError(`${input} would be converted to ${output}, ${what} is the input file ${clash.input}: refusing to overwrite it`);
+  }
 }

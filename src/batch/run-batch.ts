@@ -15,7 +15,7 @@ import { resolveResources, type ResourceOptions } from "../engine/plan.js";
 import type { AvailableMemory } from "../engine/resources.js";
 import type { HduSelector } from "../fits/hdu.js";
 import { describeError } from "../cli/errors.js";
-import { collectInputs, type BatchInput } from "./inputs.js";
+import { collectInputs, refuseOutputsOnInputs, type BatchInput } from "./inputs.js";
 import type { BatchJob, JobResult } from "./job.js";
 import { planBatch, type PlannedConversion } from "./plan-batch.js";
 import { nextToStart, SMALL_INPUT_BYTES, threadsFor } from "./schedule.js";
@@ -41,7 +41,7 @@ export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "
   hdu?: HduSelector;
   /** Called when a conversion starts and when it ends. */
   onEvent?: (event: BatchEvent) => void;
-  /** Stops the batch: running conversions are interrupted (SIGTERM), none other starts. */
+  /** Stops the batch: running conversions are interrupted (SIGTERM; SIGINT or SIGHUP when that is the abort's reason), none other starts. */
   signal?: AbortSignal;
   /** The conversion process's script (default: child.js beside this file, in the built package). */
   childScript?: string;
@@ -105,6 +105,8 @@ export async function runBatch(paths: readonly string[], options: BatchOptions):
 /** Convert inputs whose outputs are already named (a Slurm task's share of a batch). */
 export async function runConversions(inputs: readonly BatchInput[], options: BatchOptions): Promise<BatchReport> {
   const started = performance.now();
+  // Before anything is written: no conversion may write or remove one of the inputs.
+  refuseOutputsOnInputs(inputs);
   const childScript = options.childScript ?? fileURLToPath(new URL("./child.js", import.meta.url));
   if (!existsSync(childScript)) throw new BatchError(`${childScript}: the conversion process's script is missing (batch runs from the built package)`);
   const resources = resolveResources({ ...options, threads: options.threads });
@@ -149,7 +151,7 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const signal = options.signal;
   const stopAll = (): void => {
     // The signal that stopped the batch (its abort reason), else SIGTERM.
-    const name = signal?.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+    const name = signal?.reason === "SIGINT" || signal?.reason === "SIGHUP" ? signal.reason : "SIGTERM";
     for (const { worker } of running.values()) worker.child.kill(name);
   };
   signal?.addEventListener("abort", stopAll, { once: true });

@@ -12,12 +12,14 @@ import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
 import type { SlurmJob } from "../batch/slurm-job.js";
 import { arraySizeWarning, shellQuote } from "../batch/slurm-plan.js";
 import { SMALL_INPUT_BYTES } from "../batch/schedule.js";
+import { ignoreClosedTerminal, INTERRUPT_SIGNALS } from "./signals.js";
+import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 function formatMB(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
-const INTERRUPT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const INTERRUPT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** `argv`: the arguments after `batch`. Resolves to the exit status. */
 export async function runBatchCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -25,6 +27,7 @@ export async function runBatchCommand(argv: readonly string[], io: CliIo): Promi
   if ("status" in step) return step.status;
   const args: BatchArgs = step.args;
   try {
+    leaveDeletedWorkingFolder([...args.inputs, args.outDir, args.arrayTask, args.slurm?.logDir], io.env);
     if (args.slurm !== undefined) return await slurm(args, io);
     return await onThisNode(args, io);
   } catch (error) {
@@ -49,20 +52,21 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
   const { runBatch } = await import("../batch/run-batch.js");
   const { runArrayTask } = await import("../batch/slurm-job.js");
   const { summaryTable } = await import("../batch/summary.js");
-  // SIGINT / SIGTERM (Ctrl-C, scancel, a Slurm time limit): the running conversions are
-  // interrupted (they remove their temporary files), no other starts, and the table is printed.
+  // SIGINT / SIGTERM / SIGHUP (Ctrl-C, scancel, a Slurm time limit, the ssh session closing): the
+  // running conversions are interrupted (they remove their temporary files), no other starts, and
+  // the table is printed.
   const controller = new AbortController();
   let interruptedBy: keyof typeof INTERRUPT_CODES | undefined;
   const onSignal = (name: keyof typeof INTERRUPT_CODES) => (): void => {
     if (interruptedBy !== undefined) return;
     interruptedBy = name;
+    if (name === "SIGHUP") ignoreClosedTerminal();
     io.stderr.write(`Interrupted by ${name}: stopping the running conversions.\n`);
     // The reason names the signal: the running conversions get the same one.
     controller.abort(name);
   };
-  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
-  process.on("SIGINT", handlers.SIGINT);
-  process.on("SIGTERM", handlers.SIGTERM);
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM"), SIGHUP: onSignal("SIGHUP") };
+  for (const name of INTERRUPT_SIGNALS) process.on(name, handlers[name]);
   // The reader of our output gone (src/cli/broken-pipe.ts): the conversions stop too.
   const stopOnBrokenPipe = onBrokenPipe(() => controller.abort("SIGTERM"));
   let report: BatchReport;
@@ -85,8 +89,7 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
             ...(args.ignoreChecksum !== undefined ? { ignoreChecksum: args.ignoreChecksum } : {}),
           });
   } finally {
-    process.off("SIGINT", handlers.SIGINT);
-    process.off("SIGTERM", handlers.SIGTERM);
+    for (const name of INTERRUPT_SIGNALS) process.off(name, handlers[name]);
     stopOnBrokenPipe();
   }
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

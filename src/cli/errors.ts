@@ -1,10 +1,14 @@
 /** One-line descriptions of errors for the command line; stack traces only when debugging. */
 import { FitsError } from "../fits/errors.js";
+import { OutputError } from "../engine/output-file.js";
 
 export function describeError(error: unknown, debug: boolean): string {
   if (debug && error instanceof Error && error.stack) return error.stack;
   let text: string;
   if (error instanceof FitsError) text = error.describe();
+  // Never named in its message, which may name its helper files or the input (spelled, maybe, as
+  // the output is): named in front always.
+  else if (error instanceof OutputError) text = `${error.file}: ${error.message}`;
   else if (error instanceof Error && "file" in error && typeof error.file === "string" && !error.message.includes(error.file)) {
     text = `${error.file}: ${error.message}`;
   } else if (error instanceof Error) text = error.message;

@@ -47,13 +47,25 @@ export function hduOption(text: string | undefined): HduSelector | undefined {
   }
 }
 
+/** The working directory, or `/` when it has been deleted (process.cwd() throws then). */
+function workingFolder(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return "/";
+  }
+}
+
 /**
  * A yargs parser as every subcommand uses it: its usage text and --help, strict about unknown
  * options, inputs kept as written (no numbers, no camel-case copies), and every mistake thrown
  * as a UsageError instead of printed and exited.
  */
 export function commandParser(usage: string) {
-  return yargs()
+  // The folder yargs looks for package.json and `extends` files in (neither is used): given, so
+  // that yargs does not ask for the working directory, which fails (uv_cwd, ENOENT) when that
+  // folder has been deleted; a run with absolute paths works there.
+  return yargs([], workingFolder())
     .scriptName(CONVERTER_NAME)
     .usage(usage)
     .help()

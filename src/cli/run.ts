@@ -16,6 +16,7 @@ import { watchSignals } from "./signals.js";
 import { commandInput, type StandardInput } from "./standard-streams.js";
 import type { FitsInput } from "../fits/source.js";
 import { checkAddressSpaceFirst } from "./address-space-check.js";
+import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -29,7 +30,7 @@ const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: 
 
 /**
  * Run the command; resolves to its exit status: 0, or 1 after `Error: …. Aborting.` on stderr
- * (130 or 143 when SIGINT or SIGTERM interrupted the conversion: src/cli/signals.ts).
+ * (130, 143 or 129 when SIGINT, SIGTERM or SIGHUP interrupted the conversion: src/cli/signals.ts).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   // The first word names a subcommand (a FITS file of that name is converted as ./verify, ./help).
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const args: CliArgs = step.args;
 
   try {
+    leaveDeletedWorkingFolder([args.input === "-" ? undefined : args.input, args.output], io.env);
     const input = commandInput(args, io.stdin ?? processIo.stdin!);
     if (args.memory) await reportMemory(args, input, io);
     else await runConversion(args, input, io);
@@ -79,7 +81,7 @@ async function reportMemory(args: CliArgs, input: FitsInput, io: CliIo): Promise
 async function runConversion(args: CliArgs, input: FitsInput, io: CliIo): Promise<void> {
   const output = args.output ?? defaultOutputName(args.input);
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
-  // SIGINT / SIGTERM abort the conversion (which removes its temporary file) from here on.
+  // SIGINT / SIGTERM / SIGHUP abort the conversion (which removes its temporary file) from here on.
   // What they print goes through the printer, which clears the bar first.
   const signals = watchSignals(output, { stderr: printer ?? io.stderr });
   // Loaded here, not at start-up: the HDF5 runtime takes a while to load, and --help,

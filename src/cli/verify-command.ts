@@ -11,6 +11,7 @@ import { failure, parseStep } from "./parse-step.js";
 import { ProgressPrinter } from "./progress-printer.js";
 import type { CliIo } from "./run.js";
 import { fitsArgument } from "./standard-streams.js";
+import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 /** `argv`: the arguments after `verify`. Resolves to the exit status. */
 export async function runVerify(argv: readonly string[], io: CliIo): Promise<number> {
@@ -19,6 +20,7 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   const args = step.args;
   const printer = args.progress ? new ProgressPrinter(io.stderr) : undefined;
   try {
+    leaveDeletedWorkingFolder([args.file, args.fits], io.env);
     // Loaded here: the HDF5 runtime takes a while to load, and --help does not need it.
     const { verifyFile, okLine, problemLines, provenanceText, warningLines } = await import("../verify/index.js");
     const fits = args.fits === undefined ? undefined : fitsArgument(args.fits, io.stdin ?? (() => process.stdin));

@@ -163,7 +163,18 @@ export async function convert(input: FitsInput, output: string, options: Convert
     options = { ...options, mode: plan.mode, threads: plan.threads };
     options.onPlan?.(plan);
     signal?.throwIfAborted();
-    await out.check();
+    // The per-channel beams (a BEAMS table elsewhere in the file): read, or refused, before
+    // anything is written.
+    const beams = await readImageBeams(image.path, image.header, { fromStream: image.fromStream });
+    // Refused before anything is written: an output (or helper file) that is the input, a device, …
+    await out.check(image.fromStream ? undefined : image.path);
+    // What can fail for want of resources (the HDF5 runtime's heap, loaded above within the
+    // address space; the worker threads and their address space) is started before anything is
+    // written: such a failure, even one that ends the process at once, leaves no lock and no
+    // temporary file.
+    pool = createPool(plan.threads, kernels.name);
+    await pool.ready();
+    signal?.throwIfAborted();
     // The output's lock: a second conversion to the same output is refused, not interleaved.
     await out.claim();
     const layout = layoutOf(image.shape);
@@ -172,12 +183,10 @@ export async function convert(input: FitsInput, output: string, options: Convert
     const progress = new ProgressTracker(options.onProgress, image.info.dataBytes, layout.hasDepth);
     progress.report("open", 0, 0);
 
-    const beams = await readImageBeams(image.path, image.header, { fromStream: image.fromStream });
     writer = await openWriter(out.temporary);
     writeStructure(writer, layout, image, warn, beams);
     beams.warnings.forEach(warn);
 
-    pool = createPool(plan.threads, kernels.name);
     const job: Job = { image, layout, writer, timer, progress, signal, options, scratch: new ConversionScratch(), pool };
     if (mode === "fast") await convertFast(job);
     else await convertSlow(job);

@@ -25,13 +25,28 @@
  * - Failures of the operating system while writing (disk full, file-size limit, quota, read-only
  *   file system, I/O error) become one-line OutputErrors naming the output, the cause (with its
  *   errno name) and what was being written.
+ * - Refused before anything is written (check): an output that is the input, however spelled
+ *   (same device and inode, after following links: `x/../c.fits`, a symbolic or hard link), or
+ *   whose helper files would be the input (an input named `out.hdf5.tmp`); an existing output
+ *   that is not a regular file (a folder, a device such as /dev/null, a FIFO, a socket); a
+ *   symbolic link that leads nowhere.
+ * - An output that is a symbolic link to a file is written through: the target is replaced (its
+ *   helper files beside it, so the rename stays in one folder) and the link kept, as cp(1) and a
+ *   shell's `>` do. Two runs naming the link and its target share one lock.
+ * - Helper names that would pass NAME_MAX (255 bytes) get a short stem (src/engine/helper-names.ts).
+ * - A lock draft exists only within one synchronous step (created, linked to the lock's name,
+ *   removed), so no JavaScript failure or signal can leave it; one left by a process that died in
+ *   those few system calls is removed by the next run that claims the output. A process that
+ *   ends by an uncaught error or process.exit() removes its unfinished outputs' files on 'exit'.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, rmSync, unlinkSync } from "node:fs";
-import { access, constants, link, open, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, rmSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { access, constants, lstat, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Hdf5Error } from "../hdf5/errors.js";
+import { DRAFT_ID_DIGITS, helperPath, isDraftName, NAME_MAX, SUFFIX } from "./helper-names.js";
+import { identityKey, identityOf, sameIdentity, type FileIdentity } from "./same-file.js";
 
 /** A lock whose heartbeat (modification time) is older than this is stale, whoever holds it. */
 export const LOCK_STALE_MS = 10 * 60_000;
@@ -51,6 +66,12 @@ const live = new Set<OutputFile>();
 
 /** Lock drafts being written (between their creation and their removal in #create). */
 const drafts = new Set<string>();
+
+/**
+ * Whether the process removes its unfinished outputs' files when it exits: after an uncaught
+ * error or an unhandled rejection, or a process.exit() from anywhere, as after a failed run.
+ */
+let exitHook = false;
 
 /**
  * Remove the temporary files and locks of every unfinished output of this process, synchronously:
@@ -88,17 +109,45 @@ interface HeldLock {
   readonly heartbeat: NodeJS.Timeout;
 }
 
-export class OutputFile {
-  readonly target: string;
+/** Where a conversion to an output writes: the file itself and its helper files beside it. */
+export interface OutputPaths {
+  /** The file replaced at the end (a symbolic link's target). */
+  readonly file: string;
   readonly temporary: string;
-  readonly lockFile: string;
+  readonly lock: string;
+  readonly takeover: string;
+}
+
+/** The helper files of `file` (src/engine/helper-names.ts). */
+export function outputPaths(file: string): OutputPaths {
+  return { file, temporary: helperPath(file, SUFFIX.temporary), lock: helperPath(file, SUFFIX.lock), takeover: helperPath(file, SUFFIX.takeover) };
+}
+
+export class OutputFile {
+  /** The output as given. */
+  readonly target: string;
+  #paths: OutputPaths;
+  /** The input the output must not be (set by check). */
+  #input: { path: string; identity: FileIdentity } | undefined;
   #lock: HeldLock | undefined;
   #done = false;
 
   constructor(target: string) {
     this.target = target;
-    this.temporary = join(dirname(target), `${basename(target)}.tmp`);
-    this.lockFile = join(dirname(target), `${basename(target)}.lock`);
+    this.#paths = outputPaths(target);
+  }
+
+  /** The file written: the target, or where the symbolic link it names leads (known after check()). */
+  get file(): string {
+    return this.#paths.file;
+  }
+
+  get temporary(): string {
+    return this.#paths.temporary;
+  }
+
+  get lockFile(): string {
+    return this.#paths.lock;
   }
 
   /** Whether this run holds the output's lock (between claim() and commit() / discard()). */
@@ -106,9 +155,33 @@ export class OutputFile {
     return this.#lock !== undefined;
   }
 
-  /** Check that the target's folder exists, is a folder and is writable, before any work is done. */
-  async check(): Promise<void> {
-    const folder = dirname(this.target);
+  /**
+   * Check, before any work is done and before anything is written, that the output can be
+   * written and would not destroy anything but an earlier output: its folder exists, is a folder
+   * and is writable; an existing output is a regular file (a symbolic link to one is followed);
+   * and neither the output nor its helper files are the `input` file.
+   */
+  async check(input?: string): Promise<void> {
+    if (this.target === "" || this.target.endsWith("/")) throw new OutputError("the output path ends with '/': it names a folder, not a file", this.target, { code: "OUTPUT_FOLDER" });
+    const name = this.target.slice(this.target.lastIndexOf("/") + 1);
+    if (Buffer.byteLength(name) > NAME_MAX) throw new OutputError(`the output's name is ${Buffer.byteLength(name)} bytes long: a file name holds at most ${NAME_MAX}`, this.target);
+    this.#paths = outputPaths(followLink(this.target));
+    // First the one that would lose data: the output, or a helper file, is the input.
+    if (input !== undefined) {
+      const identity = identityOf(input);
+      if (identity !== undefined) {
+        this.#input = { path: input, identity };
+        const clash = clashOf(this.#paths, new Map([[identityKey(identity), input]]));
+        if (clash !== undefined) throw new OutputIsInputError(this.target, clash);
+      }
+    }
+    // What is there already: an earlier output (a regular file) may be replaced, nothing else.
+    const existing = await stat(this.file).catch(() => undefined);
+    if (existing?.isDirectory()) throw new OutputError("the output path is a folder", this.target, { code: "OUTPUT_FOLDER" });
+    if (existing !== undefined && !existing.isFile()) {
+      throw new OutputError(`the output is ${kindOf(existing)}, not a regular file: refusing to replace it`, this.target, { code: "OUTPUT_NOT_FILE" });
+    }
+    const folder = dirname(this.file);
     let info;
     try {
       info = await stat(folder);
@@ -124,11 +197,9 @@ export class OutputFile {
     } catch (error) {
       throw this.osError(error, "", `output folder ${folder} is not writable`);
     }
-    try {
-      if ((await stat(this.target)).isDirectory()) throw new OutputError("the output path is a folder", this.target, { code: "OUTPUT_FOLDER" });
-    } catch (error) {
-      if (error instanceof OutputError) throw error;
-    }
+    // A lock that is not a regular file (a FIFO would block the read of its owner) is not ours.
+    const lock = await stat(this.lockFile).catch(() => undefined);
+    if (lock !== undefined && !lock.isFile()) throw new OutputError(`its lock file ${this.lockFile} is ${kindOf(lock)}, not a regular file`, this.target);
   }
 
   /**
@@ -166,6 +237,16 @@ export class OutputFile {
     if (this.#lock === undefined) {
       throw new OutputError("cannot claim the output: its lock file keeps changing", this.target);
     }
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", discardAllOutputsSync);
+    }
+    // Checked again now that no other run of ours can create it: the input is never removed.
+    if (this.#input !== undefined && sameIdentity(identityOf(this.temporary), this.#input.identity)) {
+      await this.discard();
+      throw new OutputIsInputError(this.target, { role: "its temporary file", path: this.temporary, input: this.#input.path });
+    }
+    await this.#removeStaleDrafts();
     // A temporary file left by a killed run is ours now; the writer truncates it anyway, but
     // removing it first also clears one we could not truncate (a read-only file).
     try {
@@ -179,7 +260,7 @@ export class OutputFile {
   /** Move the complete temporary file to the final name (atomic in one folder), then release the lock. */
   async commit(): Promise<void> {
     try {
-      await rename(this.temporary, this.target);
+      await rename(this.temporary, this.file);
     } catch (error) {
       throw this.osError(error, "while moving the finished file to its name");
     }
@@ -212,17 +293,17 @@ export class OutputFile {
    */
   describeFailure(error: unknown): unknown {
     if (error instanceof OutputError) return error;
-    const ours = new Set([this.temporary, this.target, this.lockFile].map((p) => resolve(p)));
-    if (error instanceof Hdf5Error && ours.has(resolve(error.file))) {
+    const ours = new Set([this.temporary, this.target, this.file, this.lockFile].map(absolute));
+    if (error instanceof Hdf5Error && ours.has(absolute(error.file))) {
       const cause = osCauseOf(error);
       const during = duringText(error);
       if (cause !== undefined) return new OutputError(`${causeText(cause)} ${during}`, this.target, { cause: error, errno: cause.code });
       return new OutputError(error.message, this.target, { cause: error });
     }
     const path = (error as { path?: unknown } | null)?.path;
-    if (typeof path === "string" && ours.has(resolve(path)) && osCauseOf(error) !== undefined) {
+    if (typeof path === "string" && ours.has(absolute(path)) && osCauseOf(error) !== undefined) {
       const syscall = (error as { syscall?: unknown }).syscall;
-      const role = resolve(path) === resolve(this.temporary) ? "the temporary file" : resolve(path) === resolve(this.lockFile) ? "the lock file" : "the output";
+      const role = absolute(path) === absolute(this.temporary) ? "the temporary file" : absolute(path) === absolute(this.lockFile) ? "the lock file" : "the output";
       return this.osError(error, `while ${typeof syscall === "string" ? `${syscall} on` : "using"} ${role}`);
     }
     return error;
@@ -242,29 +323,49 @@ export class OutputFile {
    * Create the lock file with `text`, exclusively; undefined when it exists already. The text is
    * written to a draft first, then hard-linked to the lock's name (link(2) fails if the name
    * exists), so the lock never appears without its owner. Where hard links are not supported,
-   * the lock is created with O_EXCL and written after.
+   * the lock is created with O_EXCL and written after. The draft's whole life is one synchronous
+   * step: no signal handler, timer or failure elsewhere can run while it exists.
    */
   async #create(text: string): Promise<LockState | undefined> {
-    const draft = `${this.lockFile}.${randomBytes(6).toString("hex")}.new`;
+    const created = this.#createLinked(text);
+    return created === "no links" ? this.#createInPlace(text) : created;
+  }
+
+  #createLinked(text: string): LockState | undefined | "no links" {
+    let draft = "";
+    let fd: number | undefined;
+    // O_EXCL: a draft never opens an existing file (the names are random; another try on a clash).
+    for (let attempt = 0; fd === undefined; attempt++) {
+      draft = helperPath(this.file, SUFFIX.draft(randomBytes(DRAFT_ID_DIGITS / 2).toString("hex")));
+      try {
+        fd = openSync(draft, "wx", 0o644);
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST" || attempt >= 3) throw this.osError(error, "while creating the lock file");
+      }
+    }
     drafts.add(draft);
     try {
-      await writeFile(draft, text, { flag: "wx", mode: 0o644 });
-    } catch (error) {
-      await rm(draft, { force: true }).catch(() => undefined);
-      drafts.delete(draft);
-      throw this.osError(error, "while creating the lock file");
-    }
-    try {
-      await link(draft, this.lockFile);
-      const info = await stat(draft);
+      let info: Stats;
+      try {
+        writeSync(fd, text);
+        info = fstatSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      // The last step: once the lock exists, nothing here can fail.
+      linkSync(draft, this.lockFile);
       return { text, dev: info.dev, ino: info.ino };
     } catch (error) {
       const code = errnoCode(error);
       if (code === "EEXIST") return undefined;
-      if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS" || code === "EMLINK") return this.#createInPlace(text);
+      if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS" || code === "EMLINK") return "no links";
       throw this.osError(error, "while creating the lock file");
     } finally {
-      await rm(draft, { force: true }).catch(() => undefined);
+      try {
+        unlinkSync(draft);
+      } catch {
+        // Already gone; a later run removes one left behind.
+      }
       drafts.delete(draft);
     }
   }
@@ -311,7 +412,7 @@ export class OutputFile {
    * remove the fresh lock of another that took over just before it.
    */
   async #takeOver(stale: LockState): Promise<void> {
-    const guard = `${this.lockFile}.takeover`;
+    const guard = this.#paths.takeover;
     try {
       await (await open(guard, "wx", 0o644)).close();
     } catch (error) {
@@ -333,6 +434,50 @@ export class OutputFile {
       }
     } finally {
       await rm(guard, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Remove the lock drafts of this output left by runs that died while creating their lock
+   * (between a draft's creation and its removal: a few system calls): drafts, by name and by
+   * contents (a fits2idia-ts lock), whose owner is gone (or whose heartbeat age says so). Live
+   * runs' drafts are left; so is anything that is not a draft. Never fails the claim.
+   */
+  async #removeStaleDrafts(): Promise<void> {
+    const cut = this.file.lastIndexOf("/") + 1;
+    const folder = this.file.slice(0, cut);
+    const name = this.file.slice(cut);
+    let names: string[];
+    try {
+      names = await readdir(folder === "" ? "." : folder);
+    } catch {
+      return;
+    }
+    for (const entry of names) {
+      if (!isDraftName(name, entry)) continue;
+      const path = folder + entry;
+      try {
+        const info = await lstat(path, { bigint: true });
+        if (!info.isFile() || info.size > 4096n) continue;
+        if (this.#input !== undefined && sameIdentity({ dev: info.dev, ino: info.ino }, this.#input.identity)) continue;
+        const text = await readFile(path, "utf8");
+        const tool = (() => {
+          try {
+            return (JSON.parse(text) as { tool?: unknown } | null)?.tool;
+          } catch {
+            return undefined;
+          }
+        })();
+        const owner = parseLock(text);
+        const age = Date.now() - Number(info.mtimeMs);
+        const stale =
+          tool === "fits2idia-ts" && owner !== undefined
+            ? age > LOCK_STALE_MS || (owner.host === hostname() && !processRuns(owner.pid))
+            : text === "" && age > UNREADABLE_LOCK_STALE_MS; // created, never written
+        if (stale) await rm(path, { force: true });
+      } catch {
+        // Gone meanwhile, or not readable: left alone.
+      }
     }
   }
 
@@ -381,9 +526,12 @@ export class OutputFile {
  * OUTPUT_FOLDER: the output's folder is missing or not a folder, or the output is a folder;
  * OUTPUT_BUSY: another conversion holds the output's lock; OUTPUT_WRITE: the operating system
  * refused a write, a rename or a removal (`errno` says which error: ENOSPC, EFBIG, EDQUOT, …);
+ * OUTPUT_IS_INPUT: the output, or one of its helper files, is the input file (OutputIsInputError);
+ * OUTPUT_NOT_FILE: an existing output that is not a regular file (a device, FIFO, socket, a
+ * dangling or looping link);
  * OUTPUT: anything else about the output.
  */
-export type OutputErrorCode = "OUTPUT_FOLDER" | "OUTPUT_BUSY" | "OUTPUT_WRITE" | "OUTPUT";
+export type OutputErrorCode = "OUTPUT_FOLDER" | "OUTPUT_BUSY" | "OUTPUT_WRITE" | "OUTPUT_IS_INPUT" | "OUTPUT_NOT_FILE" | "OUTPUT";
 
 export class OutputError extends Error {
   override readonly name: string = "OutputError";
@@ -394,6 +542,17 @@ export class OutputError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.errno = options.errno;
     this.code = options.code ?? (options.errno !== undefined ? "OUTPUT_WRITE" : "OUTPUT");
+  }
+}
+
+/** The output, or one of its helper files, is the input file: refused before anything is written. */
+export class OutputIsInputError extends OutputError {
+  override readonly name = "OutputIsInputError";
+  constructor(file: string, readonly clash: InputClash) {
+    const what = clash.role === "the output" ? "the output" : `${clash.role} ${clash.path}`;
+    // The input named only when spelled otherwise (`-o x/../c.fits ./c.fits`, a link).
+    const input = clash.input === (clash.role === "the output" ? file : clash.path) ? "" : ` ${clash.input}`;
+    super(`${what} is the input file${input}: refusing to overwrite it`, file, { code: "OUTPUT_IS_INPUT" });
   }
 }
 
@@ -412,6 +571,92 @@ export class OutputBusyError extends OutputError {
 }
 
 // -------------------------------------------------------------------------------------------------
+
+/** What of a conversion's files would be an input: the output or a helper, by role. */
+export interface InputClash {
+  /** "the output", "its temporary file", "its lock file", "its take-over guard". */
+  readonly role: string;
+  readonly path: string;
+  /** The input (as given) it would be. */
+  readonly input: string;
+}
+
+/**
+ * The input a conversion to `target` would overwrite or remove, among `inputs` (by
+ * identityKey): the output itself (after following a symbolic link) or one of its helper files;
+ * undefined when none would. For planning (a batch): nothing is written, nothing is refused here.
+ */
+export function inputClash(target: string, inputs: ReadonlyMap<string, string>): InputClash | undefined {
+  let file = target;
+  try {
+    file = followLink(target);
+  } catch {
+    // A link that leads nowhere is refused by the conversion itself.
+  }
+  return clashOf(outputPaths(file), inputs);
+}
+
+function clashOf(paths: OutputPaths, inputs: ReadonlyMap<string, string>): InputClash | undefined {
+  const roles: [string, string][] = [
+    ["the output", paths.file],
+    ["its temporary file", paths.temporary],
+    ["its lock file", paths.lock],
+    ["its take-over guard", paths.takeover],
+  ];
+  for (const [role, path] of roles) {
+    const identity = identityOf(path);
+    const input = identity === undefined ? undefined : inputs.get(identityKey(identity));
+    if (input !== undefined) return { role, path, input };
+  }
+  return undefined;
+}
+
+/**
+ * Where an output path leads: itself, or, for a symbolic link, the file at the end of its chain
+ * (written through, the link kept). A link to nothing, or a loop, is refused.
+ */
+function followLink(target: string): string {
+  let info: Stats;
+  try {
+    info = lstatSync(target);
+  } catch {
+    return target; // no such file yet (or its folder is refused by check)
+  }
+  if (!info.isSymbolicLink()) return target;
+  try {
+    return realpathSync(target);
+  } catch (error) {
+    const code = errnoCode(error);
+    let to = "";
+    try {
+      to = readlinkSync(target);
+    } catch {
+      // Removed meanwhile.
+    }
+    if (code === "ELOOP") throw new OutputError(`the output is a symbolic link that loops (to ${to}): refusing to write through it`, target, { code: "OUTPUT_NOT_FILE" });
+    throw new OutputError(`the output is a symbolic link to ${to}, which does not exist: refusing to write through it (remove the link, or name its target)`, target, { code: "OUTPUT_NOT_FILE" });
+  }
+}
+
+/** "a character device", "a FIFO (named pipe)", … for a file that is not a regular file. */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a folder";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isFIFO()) return "a FIFO (named pipe)";
+  if (info.isSocket()) return "a socket";
+  if (info.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+
+/** The path made absolute; as it is when the working directory has been deleted (resolve needs it). */
+function absolute(path: string): string {
+  try {
+    return resolve(path);
+  } catch {
+    return path;
+  }
+}
 
 /** A short, random pause between two looks at a lock that is changing. */
 function pause(): Promise<void> {
@@ -461,6 +706,7 @@ const OS_CAUSES: ReadonlyArray<{ code: string; text: string; messages: readonly 
   { code: "ENOTDIR", text: "a path component is not a folder", messages: ["Not a directory"] },
   { code: "EISDIR", text: "a folder is in the way", messages: ["Is a directory"] },
   { code: "EMFILE", text: "too many open files", messages: ["Too many open files", "No file descriptors available"] },
+  { code: "ENAMETOOLONG", text: "file name too long", messages: ["File name too long", "Filename too long"] },
 ];
 
 /** The operating-system cause of an error (its errno name and a short description), when one is known. */

@@ -73,6 +73,12 @@ describe("errors of the library API", () => {
     expectError(await caught(() => api.convert(input, join(temp.dir, "missing", "c.hdf5"), { env })), "OutputError", "OUTPUT_FOLDER");
   });
 
+  it("an output that is the input: OutputIsInputError OUTPUT_IS_INPUT", async () => {
+    const e = await caught(() => api.convert(input, input, { env }));
+    expectError(e, "OutputIsInputError", "OUTPUT_IS_INPUT");
+    expect(e).toBeInstanceOf(api.OutputError);
+  });
+
   it("an output another conversion holds: OutputBusyError OUTPUT_BUSY", async () => {
     const output = out("busy.hdf5");
     // A live process (this one) holds the lock.

@@ -4,7 +4,7 @@
  * side by side within the memory, interruption and a crashed conversion; and `--slurm`, with a
  * stand-in sbatch (the real Slurm is test/slurm/, `npm run test:slurm`) and `--array-task`.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyFile } from "../../src/verify/index.js";
@@ -148,19 +148,23 @@ describe("batch on this node", () => {
     expect(after!.detail).not.toBe(first!.detail);
   });
 
-  it("SIGTERM stops the running conversions, which leave no temporary file, and exits 143", async () => {
-    const big = join(tmp.dir, "big");
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGHUP", 129], // the ssh session closing
+  ] as const)("%s stops the running conversions, which leave no temporary file, and exits %i", async (name, code) => {
+    const big = join(tmp.dir, `big-${name}`);
     mkdirSync(big);
     writeCube(join(big, "big1.fits"), 512, 512, 96);
     writeCube(join(big, "big2.fits"), 512, 512, 96);
-    const bigOut = join(tmp.dir, "big-out");
+    const bigOut = join(tmp.dir, `big-out-${name}`);
     const running = start(command, ["batch", big, "-d", bigOut, "-p", "--threads", "1"], { env: cleanEnv(command) });
     await running.waitForLine(/big1\.fits: converting/, 60_000);
     await new Promise((r) => setTimeout(r, 300));
-    running.child.kill("SIGTERM");
+    running.child.kill(name);
     const done = await running.finished;
-    expect(done.code).toBe(143);
-    expect(done.stderr).toContain("Interrupted by SIGTERM: stopping the running conversions.");
+    expect(done.code).toBe(code);
+    expect(done.stderr).toContain(`Interrupted by ${name}: stopping the running conversions.`);
+    expect(rows(done.stdout).get(join(big, "big1.fits"))).toMatch(new RegExp(`FAILED: .*interrupted by ${name}|converted`));
     const table = rows(done.stdout);
     expect(table.get(join(big, "big2.fits"))).toMatch(/FAILED: not started: the batch was interrupted/);
     expect(leftovers(bigOut)).toEqual([]);
@@ -428,5 +432,57 @@ describe("--hdu in every path: the HDU asked for is the one converted", () => {
     }
     writeFileSync(path, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, hdu: { extname: "SCI" }, tasks: [] }));
     expect(readManifest(path).hdu).toEqual({ extname: "SCI" });
+  });
+});
+
+describe("a batch whose output would be one of its inputs", () => {
+  /** A folder with `cube` (FITS, no extension) and `cube.hdf5` (a FITS file too): the first's output in that folder is the second. */
+  function clashing(): { dir: string; first: string; second: string; untouched: () => void } {
+    const dir = join(tmp.dir, `clash-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    const first = join(dir, "cube");
+    const second = join(dir, "cube.hdf5");
+    writeFileSync(first, cubeFile(makeCube(2, 12, 10, 1, 1, "random", 31)));
+    writeFileSync(second, cubeFile(makeCube(2, 12, 10, 1, 1, "random", 32)));
+    const before = [first, second].map((f) => ({ f, bytes: readFileSync(f), mtimeMs: statSync(f).mtimeMs }));
+    return {
+      dir,
+      first,
+      second,
+      untouched: () => {
+        for (const b of before) {
+          expect(readFileSync(b.f).equals(b.bytes)).toBe(true);
+          expect(statSync(b.f).mtimeMs).toBe(b.mtimeMs);
+        }
+        expect(readdirSync(dir).sort()).toEqual(["cube", "cube.hdf5"]);
+      },
+    };
+  }
+
+  it("on this node and with --slurm: refused before anything is written, in one line", async () => {
+    const c = clashing();
+    const line = `Error: ${c.first} would be converted to ${c.second}, which is the input file ${c.second}: refusing to overwrite it. Aborting.\n`;
+    const here = await run(command, ["batch", c.first, c.second, "--out-dir", c.dir], { env: cleanEnv(command) });
+    expect({ code: here.code, stdout: here.stdout, stderr: here.stderr }).toEqual({ code: 1, stdout: "", stderr: line });
+    const planned = await run(command, ["batch", c.first, c.second, "--out-dir", c.dir, "--slurm"], { env: cleanEnv(command) });
+    expect({ code: planned.code, stdout: planned.stdout, stderr: planned.stderr }).toEqual({ code: 1, stdout: "", stderr: line });
+    c.untouched();
+  });
+
+  it("an output in --out-dir that is a link to the input, and an --array-task manifest naming an input as its output", async () => {
+    const c = clashing();
+    const out = join(tmp.dir, `clash-out-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(out);
+    symlinkSync(c.first, join(out, "cube.hdf5"));
+    const linked = await run(command, ["batch", c.first, "-d", out], { env: cleanEnv(command) });
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toBe(`Error: ${c.first} would be converted to ${join(out, "cube.hdf5")}, which is the input file ${c.first}: refusing to overwrite it. Aborting.\n`);
+    const manifest = join(out, "manifest.json");
+    writeFileSync(manifest, JSON.stringify({ tool: "fits2idia-ts", manifestVersion: 1, created: "", skipVerified: false, tasks: [{ memBytes: 1e9, inputs: [{ input: c.second, output: c.second, bytes: 5760, mode: "slow" }] }] }));
+    const task = await run(command, ["batch", "--array-task", manifest], { env: cleanEnv(command, { SLURM_ARRAY_TASK_ID: "0", SLURM_CPUS_PER_TASK: "1" }) });
+    expect(task.code).toBe(1);
+    expect(task.stderr).toBe(`Error: ${c.second} would be converted to ${c.second}, which is the input file ${c.second}: refusing to overwrite it. Aborting.\n`);
+    c.untouched();
+    expect(readdirSync(out).sort()).toEqual(["cube.hdf5", "manifest.json"]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BatchInputError, collectInputs } from "../../src/batch/inputs.js";
@@ -67,5 +67,22 @@ describe("collectInputs", () => {
     expect(thrown(() => collectInputs([join(base, "nope.fits")], "/o"))).toBe(`${join(base, "nope.fits")}: no such file or folder`);
     expect(thrown(() => collectInputs([base], "/o"))).toMatch(/: no FITS files \(\*\.fits, \*\.fit, \*\.fts, \*\.fz, optionally \.gz\) in this folder$/);
     expect(thrown(() => collectInputs([], "/o"))).toBe("no input files or folders given");
+  });
+
+  it("refuses an output, or its temporary or lock file, that would be one of the inputs, however spelled", () => {
+    const base = files(["in/a.fits", "in/b.fits"]);
+    const out = join(base, "out");
+    mkdirSync(out);
+    linkSync(join(base, "in/b.fits"), join(out, "a.hdf5")); // a's output is b, under another name
+    expect(thrown(() => collectInputs([join(base, "in/a.fits"), join(base, "in/b.fits")], out))).toBe(
+      `${join(base, "in/a.fits")} would be converted to ${join(out, "a.hdf5")}, which is the input file ${join(base, "in/b.fits")}: refusing to overwrite it`,
+    );
+    const out2 = join(base, "out2");
+    mkdirSync(out2);
+    symlinkSync(join(base, "in/a.fits"), join(out2, "b.hdf5.tmp"));
+    expect(thrown(() => collectInputs([join(base, "in")], out2))).toBe(
+      `${join(base, "in/b.fits")} would be converted to ${join(out2, "b.hdf5")}, whose temporary file ${join(out2, "b.hdf5.tmp")} is the input file ${join(base, "in/a.fits")}: refusing to overwrite it`,
+    );
+    expect(collectInputs([join(base, "in")], join(base, "elsewhere")).map((i) => i.output)).toEqual([join(base, "elsewhere/a.hdf5"), join(base, "elsewhere/b.hdf5")]);
   });
 });

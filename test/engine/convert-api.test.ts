@@ -2,10 +2,10 @@
  * The library API as a pipeline would use it: automatic mode choice under simulated Slurm
  * allocations and limits, the report, the plan callback, and cancellation.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { convert, MemoryLimitError, predictMemory, type ConversionPlan, type Progress } from "../../src/index.js";
+import { convert, MemoryLimitError, OutputIsInputError, predictMemory, type ConversionPlan, type Progress } from "../../src/index.js";
 import { cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets } from "../helpers/read-hdf5.js";
 
@@ -200,5 +200,34 @@ describe("cancellation with an AbortSignal", () => {
     ).rejects.toMatchObject({ name: "AbortError" });
     expect(readFileSync(w.output, "utf8")).toBe("previous");
     expect(w.files()).toEqual(["cube.fits", "cube.hdf5"]);
+  });
+});
+
+describe("an output that is the input", () => {
+  it("convert(x, x), and the input under other names, rejects before anything is written; the input is untouched", async () => {
+    const w = workspace();
+    mkdirSync(join(w.dir, "x"));
+    symlinkSync("cube.fits", join(w.dir, "link.hdf5"));
+    linkSync(w.input, join(w.dir, "hard.hdf5"));
+    const before = { bytes: readFileSync(w.input), mtimeMs: statSync(w.input).mtimeMs };
+    const planned: string[] = [];
+    for (const output of [w.input, `${w.dir}/x/../cube.fits`, join(w.dir, "link.hdf5"), join(w.dir, "hard.hdf5")]) {
+      const error = await convert(w.input, output, { env: env(), onPlan: (p) => planned.push(p.mode) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutputIsInputError);
+      expect(error).toMatchObject({ file: output, clash: { role: "the output", input: w.input } });
+    }
+    expect(readFileSync(w.input).equals(before.bytes)).toBe(true);
+    expect(statSync(w.input).mtimeMs).toBe(before.mtimeMs);
+    expect(w.files()).toEqual(["cube.fits", "hard.hdf5", "link.hdf5", "x"]);
+  });
+
+  it("an input named like the output's temporary file is refused, not removed", async () => {
+    const w = workspace();
+    const input = write(join(w.dir, "cube.hdf5.tmp"), readFileSync(w.input));
+    const error = await convert(input, w.output, { env: env() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputIsInputError);
+    expect((error as Error).message).toBe(`its temporary file ${input} is the input file: refusing to overwrite it`);
+    expect(readFileSync(input).equals(readFileSync(w.input))).toBe(true);
+    expect(w.files()).toEqual(["cube.fits", "cube.hdf5.tmp"]);
   });
 });

@@ -1,16 +1,17 @@
 /**
- * Signals: real SIGTERM, SIGINT and SIGKILL delivered to the built command while it converts a
+ * Signals: real SIGTERM, SIGINT, SIGHUP and SIGKILL delivered to the built command while it converts a
  * cube big enough to take several seconds (1024 × 1024 × 96 float32, 384 MiB), and the signal
  * watch of src/cli/signals.ts on its own.
  */
+import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRACE_MS, Interrupted, watchSignals } from "../../src/cli/signals.js";
 import { OutputFile } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
-import { buildCommand, dataShape, outputFolders, run, start, writeCube, type BuiltCommand } from "./built-command.js";
+import { buildCommand, cleanEnv, dataShape, outputFolders, run, start, writeCube, type BuiltCommand } from "./built-command.js";
 
 const tmp = tempFolder("fits2idia-signals-");
 let command: BuiltCommand;
@@ -39,6 +40,8 @@ describe("a signal delivered to a running conversion", () => {
   it.each([
     ["SIGTERM", "planes", 143, "fast"],
     ["SIGINT", "planes", 130, "fast"],
+    // An ssh session or terminal closing: as SIGTERM, exit 128 + 1.
+    ["SIGHUP", "planes", 129, "fast"],
     ["SIGTERM", "tiles", 143, "fast"],
     ["SIGTERM", "tiles", 143, "slow"],
   ] as const)("%s during the %s: exit %i within seconds, one error line, no output, no temporary file, no lock (%s mode)", async (signal, stage, code, mode) => {
@@ -69,6 +72,50 @@ describe("a signal delivered to a running conversion", () => {
     const f = await r.finished;
     expect({ code: f.code, signal: f.signal }).toEqual({ code: 143, signal: null });
     expect(f.endedAt - sent).toBeLessThan(PROMPT_MS);
+    expect(w.files()).toEqual([]);
+  });
+
+  it("SIGHUP after the terminal has gone (writes to stderr fail with EPIPE): still 129, nothing left", async () => {
+    const w = outputFolder();
+    const r = start(command, ["-p", "--threads", "2", "--kernels", "js", "-o", w.out, big]);
+    await r.waitForLine(/Z planes \d+%/);
+    // The reading end closes, as a terminal's does when ssh goes: every later write fails.
+    r.child.stderr!.destroy();
+    r.child.kill("SIGHUP");
+    const f = await r.finished;
+    expect({ code: f.code, signal: f.signal }).toEqual({ code: 129, signal: null });
+    expect(w.files()).toEqual([]);
+  });
+
+  it("SIGHUP from a terminal that hangs up (an ssh session closing): 129, nothing left, no abort at exit", async () => {
+    // A pseudo-terminal (script(1)) whose session leader, like a login shell, passes SIGHUP on
+    // to its job and records how the job ended; killing script(1) closes the terminal's master.
+    const w = outputFolder();
+    const status = join(tmp.dir, `status-${Math.random().toString(36).slice(2)}.json`);
+    const shell = join(tmp.dir, "login-shell.mjs");
+    writeFileSync(
+      shell,
+      `import { spawn } from "node:child_process";
+       import { writeFileSync } from "node:fs";
+       const [status, ...command] = process.argv.slice(2);
+       const job = spawn(process.execPath, command, { stdio: "inherit" });
+       process.on("SIGHUP", () => job.kill("SIGHUP"));
+       job.on("exit", (code, signal) => { writeFileSync(status, JSON.stringify({ code, signal })); process.exit(0); });\n`,
+    );
+    const line = [process.execPath, shell, status, command.bin, "-p", "--threads", "2", "--kernels", "js", "-o", w.out, big].map((a) => `'${a}'`).join(" ");
+    const terminal = spawn("script", ["-qfec", `exec ${line}`, "/dev/null"], { env: cleanEnv(command), stdio: ["pipe", "pipe", "pipe"] });
+    let seen = "";
+    await new Promise<void>((resolve, reject) => {
+      terminal.stdout!.setEncoding("utf8").on("data", (text: string) => {
+        seen += text;
+        if (/planes +\[#/.test(seen)) resolve(); // a progress bar, on a terminal
+      });
+      terminal.on("exit", () => reject(new Error(`script(1) ended early: ${seen}`)));
+    });
+    terminal.kill("SIGKILL");
+    const deadline = performance.now() + PROMPT_MS;
+    while (!existsSync(status) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(status, "utf8"))).toEqual({ code: 129, signal: null });
     expect(w.files()).toEqual([]);
   });
 
