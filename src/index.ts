@@ -46,5 +46,5 @@ export { runBatch, runConversions, BatchError, type BatchOptions, type BatchRepo
 export { collectInputs, BatchInputError, type BatchInput } from "./batch/inputs.js";
 export type { BatchJob, JobResult, JobStatus } from "./batch/job.js";
 export { writeSlurmJob, submitSlurmJob, runArrayTask, readManifest, SlurmError, type SlurmJob, type SlurmJobOptions } from "./batch/slurm-job.js";
-export type { Manifest, SlurmTask, SlurmPlan, Submission } from "./batch/slurm-plan.js";
+export { DirectiveError, type Manifest, type SlurmTask, type SlurmPlan, type Submission } from "./batch/slurm-plan.js";
 export { summaryTable } from "./batch/summary.js";

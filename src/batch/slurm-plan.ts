@@ -164,8 +164,10 @@ export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A value that cannot go into an `#SBATCH` line (writeSlurmJob rejects with it). */
 export class DirectiveError extends Error {
   override readonly name = "DirectiveError";
+  readonly code = "SLURM_DIRECTIVE";
 }
 
 /**

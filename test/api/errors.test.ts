@@ -92,12 +92,15 @@ describe("errors of the library API", () => {
     expectError(await caught(() => api.verifyFile(input)), "Hdf5Error", /^[A-Z]+$/);
   });
 
-  it("sizes, rc files, batches: SizeError, RcError, BatchInputError, BatchError", async () => {
+  it("sizes, rc files, batches, Slurm jobs: SizeError, RcError, BatchInputError, BatchError, SlurmError, DirectiveError", async () => {
     expectError(await caught(() => api.parseSize("5 apples")), "SizeError", "BAD_SIZE");
     const rc = temp.write("bad.rc", new TextEncoder().encode("memory_limit = lots\n"));
     expectError(await caught(() => api.readRc({}, rc)), "RcError", "RC_FILE");
     expectError(await caught(() => api.runBatch([temp.file("nothing-here")], { outDir: temp.file("outs"), env })), "BatchInputError", "BATCH_INPUT");
     expectError(await caught(() => api.runBatch([input], {} as api.BatchOptions)), "BatchError", "BATCH");
+    const slurm = { outDir: temp.file("slurm"), cpusPerTask: 1, maxMem: 64e9, memMargin: 0.2, groupBytes: 0, env };
+    expectError(await caught(() => api.writeSlurmJob([input], { ...slurm, jobName: "a b" })), "SlurmError", "SLURM");
+    expectError(await caught(() => api.writeSlurmJob([input], { ...slurm, partition: 'a"b' })), "DirectiveError", "SLURM_DIRECTIVE");
   });
 
   it("cancellation rejects with the signal's reason", async () => {
