@@ -55,17 +55,22 @@ export function barChart({ title, unit, groups, legend }) {
   ].join("\n");
 }
 
+/** The results grouped by cube shape ("1024x1024x256"), in the order first met. */
+function byShape(results) {
+  const groups = new Map();
+  for (const r of results) {
+    const key = shapeText(r.shape);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  return groups;
+}
+
 const COLOURS = { floor: "#888888", fast: "#d95f02", slow: "#1b9e77", auto: "#7570b3", predicted: "#bbbbbb", measured: "#1f78b4" };
 
 /** bench/results/speed.json → wall time per mode and thread count, next to the I/O floor. */
 export function speedChart(speed) {
-  const byShape = new Map();
-  for (const r of speed.results) {
-    const key = shapeText(r.shape);
-    if (!byShape.has(key)) byShape.set(key, []);
-    byShape.get(key).push(r);
-  }
-  const groups = [...byShape].map(([shape, results]) => ({
+  const groups = [...byShape(speed.results)].map(([shape, results]) => ({
     title: `${shape} cube`,
     rows: results.map((r) => {
       if (r.mode === "floor") return { label: "I/O floor (read + write)", bars: [{ value: r.seconds, colour: COLOURS.floor, text: `${r.seconds.toFixed(2)} s` }] };
@@ -92,14 +97,8 @@ export function speedChart(speed) {
 
 /** bench/results/memory.json → peak RSS against the memory model's prediction, per shape and mode. */
 export function memoryChart(memory) {
-  const byShape = new Map();
-  for (const r of memory.results) {
-    const key = shapeText(r.shape);
-    if (!byShape.has(key)) byShape.set(key, []);
-    byShape.get(key).push(r);
-  }
   const gb = (bytes) => bytes / 1e9;
-  const groups = [...byShape].map(([shape, results]) => ({
+  const groups = [...byShape(memory.results)].map(([shape, results]) => ({
     title: shape,
     rows: results.map((r) => ({
       label: `${r.mode}${r.threads === undefined ? "" : `, ${r.threads} thread${r.threads === 1 ? "" : "s"}`}`,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictMemory } from "../../src/engine/memory.js";
 import { buildPackage } from "../helpers/build.js";
 import { card, cubeFile, makeCube, tempFolder } from "../helpers/fixtures.js";
+import { screen } from "../helpers/terminal.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let build: ReturnType<typeof buildPackage>;
@@ -132,26 +133,6 @@ describe("flags", () => {
   });
 });
 
-/** What a terminal shows of the text: \r returns to the line's start, ESC[K clears to its end. */
-function screen(text: string): string[] {
-  const lines = [""];
-  let column = 0;
-  for (let i = 0; i < text.length; i++) {
-    const last = lines.length - 1;
-    if (text.startsWith("\x1b[K", i)) {
-      lines[last] = lines[last]!.slice(0, column);
-      i += 2;
-    } else if (text[i] === "\r") column = 0;
-    else if (text[i] === "\n") {
-      lines.push("");
-      column = 0;
-    } else {
-      lines[last] = lines[last]!.slice(0, column) + text[i] + lines[last]!.slice(column + 1);
-      column++;
-    }
-  }
-  return lines;
-}
 
 describe("-p on a terminal (a pseudo-terminal made by script(1))", () => {
   it("the bar fits a 50-column terminal, and a warning leaves no stale bar above it", () => {

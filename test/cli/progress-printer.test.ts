@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { barLine, formatDuration, modeLine, ProgressPrinter, summaryLine } from "../../src/cli/progress-printer.js";
 import type { ConvertReport } from "../../src/engine/convert.js";
 import type { Progress, Stage } from "../../src/engine/progress.js";
+import { screen } from "../helpers/terminal.js";
 
 class FakeSink extends EventEmitter {
   text = "";
@@ -17,26 +18,6 @@ class FakeSink extends EventEmitter {
   }
 }
 
-/** What a terminal shows of the text: \r returns to the line's start, ESC[K clears to its end. */
-function screen(text: string): string[] {
-  const lines = [""];
-  let column = 0;
-  for (let i = 0; i < text.length; i++) {
-    const last = lines.length - 1;
-    if (text.startsWith("\x1b[K", i)) {
-      lines[last] = lines[last]!.slice(0, column);
-      i += 2;
-    } else if (text[i] === "\r") column = 0;
-    else if (text[i] === "\n") {
-      lines.push("");
-      column = 0;
-    } else {
-      lines[last] = lines[last]!.slice(0, column) + text[i] + lines[last]!.slice(column + 1);
-      column++;
-    }
-  }
-  return lines;
-}
 
 /** A clock the test moves by hand. */
 function clock(start = Date.UTC(2025, 0, 2, 3, 4, 5)) {

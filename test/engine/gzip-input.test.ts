@@ -16,6 +16,7 @@ import { readHeader } from "../../src/read-header.js";
 import { verifyFile } from "../../src/verify/verify.js";
 import { card, concat, cubeFile, dataBytes, extensionCards, headerBytes, makeCube, tempFolder } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets, type DatasetDump } from "../helpers/read-hdf5.js";
+import { fitsError } from "../helpers/fits-error.js";
 
 const tmp = tempFolder("fits2idia-gzip-input-");
 afterAll(() => tmp.cleanup());
@@ -47,15 +48,6 @@ function workspace(name: string, bytes: Uint8Array): { input: string; output: st
   return { input, output: join(dir, "out.hdf5"), files: () => readdirSync(dir).sort() };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<FitsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FitsError) return error;
-    throw error;
-  }
-  throw new Error("resolved; a FitsError was expected");
-}
 
 async function expectSameAsPlain(output: string): Promise<void> {
   const got = await readDatasets(output);
@@ -82,7 +74,7 @@ describe("a damaged gzip file is refused, nothing left behind", () => {
   it.each(damaged)("%s: fast and slow mode", async (_what, bytes, problem) => {
     for (const mode of ["fast", "slow"] as const) {
       const w = workspace("cube.fits.gz", bytes);
-      const error = await rejection(convert(w.input, w.output, { ...options, mode }));
+      const error = await fitsError(convert(w.input, w.output, { ...options, mode }));
       expect(error.code, mode).toBe("CORRUPT_GZIP");
       expect(error.message, mode).toMatch(problem);
       expect(error.file, mode).toBe(w.input);
@@ -94,7 +86,7 @@ describe("a damaged gzip file is refused, nothing left behind", () => {
 
   it.each(damaged)("%s: verify against it refuses too", async (_what, bytes, problem) => {
     const w = workspace("cube.fits.gz", bytes);
-    const error = await rejection(verifyFile(tmp.file("reference.hdf5"), w.input));
+    const error = await fitsError(verifyFile(tmp.file("reference.hdf5"), w.input));
     expect(error.code).toBe("CORRUPT_GZIP");
     expect(error.message).toMatch(problem);
     expect(error.file).toBe(w.input);
@@ -108,8 +100,8 @@ describe("a damaged gzip file is refused, nothing left behind", () => {
     expect((await predictMemory(w.input, { threads: 1 })).fast.total).toBeGreaterThan(0);
     // Damage within the part a header read reads is refused by it.
     const cut = workspace("cut.fits.gz", GZ.subarray(0, 40));
-    expect((await rejection(readHeader(cut.input))).code).toBe("CORRUPT_GZIP");
-    expect((await rejection(predictMemory(cut.input))).code).toBe("CORRUPT_GZIP");
+    expect((await fitsError(readHeader(cut.input))).code).toBe("CORRUPT_GZIP");
+    expect((await fitsError(predictMemory(cut.input))).code).toBe("CORRUPT_GZIP");
   });
 });
 

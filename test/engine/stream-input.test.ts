@@ -19,6 +19,7 @@ import { verifyFile } from "../../src/verify/verify.js";
 import { card, concat, dataBytes, extensionCards, headerBytes, makeCube, primaryCards, tempFolder, valueCard } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets } from "../helpers/read-hdf5.js";
 import { beamsTableHdu } from "../helpers/bintable.js";
+import { fitsError } from "../helpers/fits-error.js";
 
 const tmp = tempFolder("fits2idia-stream-input-");
 afterAll(() => tmp.cleanup());
@@ -96,15 +97,6 @@ async function expectSameDatasets(a: string, b: string): Promise<void> {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<FitsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FitsError) return error;
-    throw error;
-  }
-  throw new Error("resolved; a FitsError was expected");
-}
 
 describe("a FITS stream converts as its file does", () => {
   const cases = [
@@ -170,7 +162,7 @@ describe("a stream that cannot be converted: refused, nothing written", () => {
       ]),
     ]);
     const w = workspace();
-    const error = await rejection(convert(pipe(bytes), w.output, options));
+    const error = await fitsError(convert(pipe(bytes), w.output, options));
     expect(error.code).toBe("NEEDS_FILE");
     expect(error.describe()).toMatch(/^\(stream\): CASAMBM = T: the per-channel beams are in a BEAMS table/);
     expect(w.files()).toEqual([]);
@@ -184,7 +176,7 @@ describe("a stream that cannot be converted: refused, nothing written", () => {
     const bad = fitsBytes("12345");
     for (const bytes of [bad, gzipSync(bad)]) {
       const w = workspace();
-      const error = await rejection(convert(pipe(bytes), w.output, options));
+      const error = await fitsError(convert(pipe(bytes), w.output, options));
       expect(error.code).toBe("CHECKSUM");
       expect(error.file).toBe(STREAM_NAME);
       expect(w.files()).toEqual([]);
@@ -200,7 +192,7 @@ describe("a stream that cannot be converted: refused, nothing written", () => {
     ] as const) {
       for (const mode of ["fast", "slow"] as const) {
         const w = workspace();
-        const error = await rejection(convert(pipe(bytes), w.output, { ...options, mode }));
+        const error = await fitsError(convert(pipe(bytes), w.output, { ...options, mode }));
         expect(error.code).toBe("CORRUPT_GZIP");
         expect(error.message).toMatch(problem);
         expect(error.describe().startsWith(`${STREAM_NAME}: `)).toBe(true);
@@ -227,7 +219,7 @@ describe("a stream that cannot be converted: refused, nothing written", () => {
     ];
     for (const [stream, code, problem] of cases) {
       const w = workspace();
-      const error = await rejection(convert(stream, w.output, options));
+      const error = await fitsError(convert(stream, w.output, options));
       expect(error.code, error.message).toBe(code);
       expect(error.message).toMatch(problem);
       expect(error.file).toBe(STREAM_NAME);
