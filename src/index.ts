@@ -37,7 +37,7 @@ export { FitsHeader } from "./fits/header.js";
 export type { Card, CardValue } from "./fits/card.js";
 export type { HduSelector } from "./fits/hdu.js";
 export { readHeader, type HeaderSummary } from "./read-header.js";
-export { defaultOutputName } from "./cli/output-name.js";
+export { defaultOutputName } from "./common/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
 export { verifyFile, okLine, problemLines, provenanceText, warningLines, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
 export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./engine/provenance.js";

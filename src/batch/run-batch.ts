@@ -14,7 +14,7 @@ import type { Mode } from "../engine/defaults.js";
 import { resolveResources, type ResourceOptions } from "../engine/plan.js";
 import type { AvailableMemory } from "../engine/resources.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { describeError } from "../cli/errors.js";
+import { describeError } from "../common/describe-error.js";
 import { collectInputs, refuseOutputsOnInputs, type BatchInput } from "./inputs.js";
 import type { BatchJob, JobResult } from "./job.js";
 import { planBatch, type PlannedConversion } from "./plan-batch.js";

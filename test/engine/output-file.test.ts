@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeError } from "../../src/cli/errors.js";
+import { describeError } from "../../src/common/describe-error.js";
 import { helperName, SUFFIX } from "../../src/engine/helper-names.js";
 import { discardAllOutputsSync, inputClash, LOCK_STALE_MS, OutputBusyError, OutputError, OutputFile, OutputIsInputError, osCauseOf } from "../../src/engine/output-file.js";
 import { identityKey, identityOf } from "../../src/engine/same-file.js";
