@@ -40,7 +40,7 @@ export { readHeader, type HeaderSummary } from "./read-header.js";
 export { defaultOutputName } from "./common/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
 export { verifyFile, okLine, problemLines, provenanceText, warningLines, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
-export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./engine/provenance.js";
+export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./schema/provenance.js";
 export { STDIN_NAME, STREAM_NAME, type FileDigest, type FitsInput } from "./fits/source.js";
 export { runBatch, runConversions, BatchError, type BatchOptions, type BatchReport, type BatchEvent } from "./batch/run-batch.js";
 export { collectInputs, BatchInputError, type BatchInput } from "./batch/inputs.js";

@@ -5,7 +5,7 @@
  * object the schema does not have, and the provenance on the root group.
  */
 import type { AttributeInfo, DatasetInfo, Hdf5Reader } from "../hdf5/reader.js";
-import { readProvenance, type Provenance } from "../engine/provenance.js";
+import { readProvenance, type Provenance } from "../schema/provenance.js";
 import { BEAM_PATHS } from "../schema/beams-layout.js";
 import { layoutOf, SCHEMA_VERSION, type DatasetLayout, type Layout, type Shape4 } from "../schema/layout.js";
 

@@ -20,7 +20,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Timer } from "../engine/job.js";
 import type { ProgressCallback, Stage } from "../engine/progress.js";
-import type { Provenance } from "../engine/provenance.js";
+import type { Provenance } from "../schema/provenance.js";
 import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
 import { describePermutation } from "../schema/axes.js";
