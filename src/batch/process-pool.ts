@@ -63,7 +63,7 @@ export class ProcessPool {
     });
     // A failure to start shows as the process closing without a result.
     child.on("error", (error) => {
-      worker.stderr = `${worker.stderr}could not start the conversion worker: ${error.message}\n`.slice(-STDERR_TAIL);
+      worker.stderr = `${worker.stderr}could not start the conversion process: ${error.message}\n`.slice(-STDERR_TAIL);
     });
     return worker;
   }
@@ -119,7 +119,7 @@ export class ProcessPool {
         const how = killedBy !== null ? `killed by ${killedBy}${killedBy === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${code}`;
         const last = worker.stderr.trim().split("\n").pop();
         resolve({
-          result: { status: "failed", input: job.input, output: job.output, seconds: 0, detail: `the conversion worker ${how}${last ? `: ${last}` : ""}` },
+          result: { status: "failed", input: job.input, output: job.output, seconds: 0, detail: `the conversion process ${how}${last ? `: ${last}` : ""}` },
           worker: undefined,
         });
       });
