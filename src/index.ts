@@ -26,7 +26,7 @@ export {
   ThreadsError,
 } from "./engine/resources.js";
 export { OptionError } from "./config/option-error.js";
-export { OutputError, OutputBusyError, OutputIsInputError, type InputClash, type OutputErrorCode } from "./engine/output-file.js";
+export { OutputError, OutputBusyError, OutputIsInputError, type InputClash, type OutputErrorCode } from "./engine/output-errors.js";
 export { Hdf5Error, type Hdf5ErrorCode } from "./hdf5/errors.js";
 export { parseSize, formatGB, SizeError } from "./config/size.js";
 export { parseRc, readRc, RcError, type RcFile, type RcSettings } from "./config/rc.js";

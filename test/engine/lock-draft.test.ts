@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { describeError } from "../../src/common/describe-error.js";
-import { OutputError, OutputFile } from "../../src/engine/output-file.js";
+import { OutputError } from "../../src/engine/output-errors.js";
+import { OutputFile } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
 
 vi.mock("node:fs", async (importOriginal) => {
