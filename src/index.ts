@@ -26,7 +26,7 @@ export {
   ThreadsError,
 } from "./engine/resources.js";
 export { OptionError } from "./config/option-error.js";
-export { OutputError, OutputBusyError, OutputIsInputError, type InputClash, type OutputErrorCode } from "./engine/output-file.js";
+export { OutputError, OutputBusyError, OutputIsInputError, type InputClash, type OutputErrorCode } from "./engine/output-errors.js";
 export { Hdf5Error, type Hdf5ErrorCode } from "./hdf5/errors.js";
 export { parseSize, formatGB, SizeError } from "./config/size.js";
 export { parseRc, readRc, RcError, type RcFile, type RcSettings } from "./config/rc.js";
@@ -37,10 +37,10 @@ export { FitsHeader } from "./fits/header.js";
 export type { Card, CardValue } from "./fits/card.js";
 export type { HduSelector } from "./fits/hdu.js";
 export { readHeader, type HeaderSummary } from "./read-header.js";
-export { defaultOutputName } from "./cli/output-name.js";
+export { defaultOutputName } from "./common/output-name.js";
 export { CONVERTER_NAME, CONVERTER_VERSION } from "./version.js";
 export { verifyFile, okLine, problemLines, provenanceText, warningLines, type Difference, type VerifyOptions, type VerifyReport } from "./verify/index.js";
-export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./engine/provenance.js";
+export { readProvenance, provenanceLines, PROVENANCE_ATTRIBUTES, type Provenance, type ProvenanceAttribute } from "./schema/provenance.js";
 export { STDIN_NAME, STREAM_NAME, type FileDigest, type FitsInput } from "./fits/source.js";
 export { runBatch, runConversions, BatchError, type BatchOptions, type BatchReport, type BatchEvent } from "./batch/run-batch.js";
 export { collectInputs, BatchInputError, type BatchInput } from "./batch/inputs.js";

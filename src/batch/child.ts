@@ -9,8 +9,8 @@
  * lock are removed), and the process exits 128 + the signal's number.
  */
 import { existsSync, statSync } from "node:fs";
-import { describeError } from "../cli/errors.js";
-import { Interrupted, watchSignals } from "../cli/signals.js";
+import { describeError } from "../common/describe-error.js";
+import { Interrupted, watchSignals } from "../common/interrupt-signals.js";
 import type { BatchJob, JobResult } from "./job.js";
 import type { Mode } from "../engine/defaults.js";
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
-import { defaultOutputName } from "../cli/output-name.js";
+import { defaultOutputName } from "../common/output-name.js";
 import type { Mode } from "../engine/defaults.js";
 import { inputClash } from "../engine/output-file.js";
 import { identityKey, identityOf } from "../engine/same-file.js";

@@ -4,7 +4,7 @@
  * (src/engine/mode-choice.ts) against the memory of the whole batch. An input that cannot be
  * read, or that even slow mode cannot fit, is planned as failed with the reason; the others go on.
  */
-import { describeError } from "../cli/errors.js";
+import { describeError } from "../common/describe-error.js";
 import type { Mode } from "../engine/defaults.js";
 import { predictMemory, type MemoryPrediction } from "../engine/memory.js";
 import { chooseMode, type MemoryLimit } from "../engine/mode-choice.js";

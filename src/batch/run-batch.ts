@@ -4,8 +4,6 @@
  * of the threads. A failure fails only its input; the report lists every input in the batch's
  * order. Outputs that exist and pass verify are kept (unless told otherwise).
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { addressSpaceLimit, NO_GUARD_REGIONS_FLAG, wasmGuardRegions } from "../engine/address-space.js";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,10 +12,11 @@ import type { Mode } from "../engine/defaults.js";
 import { resolveResources, type ResourceOptions } from "../engine/plan.js";
 import type { AvailableMemory } from "../engine/resources.js";
 import type { HduSelector } from "../fits/hdu.js";
-import { describeError } from "../cli/errors.js";
+import { describeError } from "../common/describe-error.js";
 import { collectInputs, refuseOutputsOnInputs, type BatchInput } from "./inputs.js";
 import type { BatchJob, JobResult } from "./job.js";
 import { planBatch, type PlannedConversion } from "./plan-batch.js";
+import { ProcessPool, type ConversionOutcome, type ConversionProcess } from "./process-pool.js";
 import { nextToStart, SMALL_INPUT_BYTES, threadsFor } from "./schedule.js";
 
 export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "cgroupPaths" | "freeMemory"> {
@@ -72,16 +71,6 @@ export class BatchError extends Error {
   override readonly name = "BatchError";
   readonly code = "BATCH";
 }
-
-const STDERR_TAIL = 2000;
-
-/**
- * A conversion process that has ended a conversion converts the next, rather than a new one
- * being started (loading Node.js and the HDF5 runtime costs about 0.4 s, a third of a small
- * image's conversion), unless it has held more than this: a process keeps its WebAssembly heap,
- * so it is counted at the largest prediction of the conversions it ran.
- */
-const REUSE_BYTES = 2e9;
 
 /**
  * Converts the FITS files given, and those in the folders given (at any depth), into
@@ -141,48 +130,21 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   });
 
   type Pending = { index: number; conversion: PlannedConversion; predictedBytes: number; threads: number };
-  /** A conversion process, and the largest prediction of the conversions it ran. */
-  type Worker = { child: ChildProcess; highWater: number; stderr: string; closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
-  type Running = { job: Pending; worker: Worker; predictedBytes: number; threads: number; done: Promise<Worker | undefined> };
+  type Running = { job: Pending; predictedBytes: number; threads: number; done: Promise<ConversionProcess | undefined> };
   const pending: Pending[] = planned.flatMap((conversion, index) =>
     conversion.error === undefined ? [{ index, conversion, predictedBytes: conversion.predictedBytes!, threads: conversion.threads }] : [],
   );
   const running = new Map<number, Running>();
-  const signal = options.signal;
-  const stopAll = (): void => {
-    // The signal that stopped the batch (its abort reason), else SIGTERM.
-    const name = signal?.reason === "SIGINT" || signal?.reason === "SIGHUP" ? signal.reason : "SIGTERM";
-    for (const { worker } of running.values()) worker.child.kill(name);
-  };
-  signal?.addEventListener("abort", stopAll, { once: true });
 
   // The child's environment: the batch's (its share of threads and its mode are given
   // explicitly), and the batch's rc file.
   const env = { ...(options.env ?? process.env) };
   if (options.rcFile !== undefined) env.FITS2IDIA_RC = options.rcFile === false ? "/dev/null" : options.rcFile;
-  const fresh = (): Worker => {
-    // In a process group of its own: a terminal's Ctrl-C reaches the batch alone, which passes it
-    // on once (a second signal makes a conversion exit at once).
-    const child = fork(childScript, [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true, execArgv: childExecArgv() });
-    const worker: Worker = {
-      child,
-      highWater: 0,
-      stderr: "",
-      closed: new Promise((resolve) => child.once("close", (code, killedBy) => resolve({ code, signal: killedBy }))),
-    };
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-      worker.stderr = (worker.stderr + text).slice(-STDERR_TAIL);
-    });
-    // A failure to start shows as the process closing without a result.
-    child.on("error", (error) => {
-      worker.stderr = `${worker.stderr}could not start the conversion process: ${error.message}\n`.slice(-STDERR_TAIL);
-    });
-    return worker;
-  };
-  const idle: Worker[] = [];
-  const retire = (worker: Worker): void => {
-    if (worker.child.connected) worker.child.disconnect();
-  };
+  const pool = new ProcessPool(childScript, env);
+  const signal = options.signal;
+  // The signal that stopped the batch (its abort reason), else SIGTERM.
+  const stopAll = (): void => pool.interrupt(signal?.reason === "SIGINT" || signal?.reason === "SIGHUP" ? signal.reason : "SIGTERM");
+  signal?.addEventListener("abort", stopAll, { once: true });
 
   /** The output's folder, or why it cannot be made (that input fails; the others go on). */
   const outputFolder = (job: Pending): string | undefined => {
@@ -194,7 +156,7 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     }
   };
 
-  const start = (job: Pending, worker: Worker): void => {
+  const start = (job: Pending, worker: ConversionProcess): void => {
     const { conversion } = job;
     const batchJob: BatchJob = {
       input: conversion.input,
@@ -208,82 +170,57 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
       ...(options.hdu !== undefined ? { hdu: options.hdu } : {}),
     };
     options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: job.threads });
-    worker.stderr = "";
     const predictedBytes = Math.max(job.predictedBytes, worker.highWater);
     worker.highWater = predictedBytes;
-    const finished = (result: JobResult, reusable: Worker | undefined): Worker | undefined => {
+    const finished = ({ result, worker: reusable }: ConversionOutcome): ConversionProcess | undefined => {
       results[job.index] = { ...result, bytesIn: conversion.bytes, ...(result.status !== "failed" ? { predictedBytes: job.predictedBytes } : {}) };
       running.delete(job.index);
       options.onEvent?.({ kind: "end", index: job.index, total, result: results[job.index]! });
       // After a failure the process is not reused (an interrupted one is on its way out).
       if (result.status === "failed" && reusable !== undefined) {
-        retire(reusable);
+        pool.retire(reusable);
         return undefined;
       }
       return reusable;
     };
-    const done = new Promise<Worker | undefined>((resolve) => {
-      let settled = false;
-      const onMessage = (message: unknown): void => {
-        worker.child.off("message", onMessage);
-        settled = true;
-        resolve(finished(message as JobResult, worker));
-      };
-      worker.child.on("message", onMessage);
-      void worker.closed.then(({ code, signal: killedBy }) => {
-        // The process ends later, when it is retired, after its last conversion's result.
-        if (settled) return;
-        settled = true;
-        worker.child.off("message", onMessage);
-        const how = killedBy !== null ? `killed by ${killedBy}${killedBy === "SIGKILL" ? " (out of memory?)" : ""}` : `exited with status ${code}`;
-        const last = worker.stderr.trim().split("\n").pop();
-        resolve(finished({ status: "failed", input: conversion.input, output: conversion.output, seconds: 0, detail: `the conversion process ${how}${last ? `: ${last}` : ""}` }, undefined));
-      });
-    });
-    worker.child.send(batchJob);
-    running.set(job.index, { job, worker, predictedBytes, threads: job.threads, done });
+    const done = pool.convert(worker, batchJob).then(finished);
+    running.set(job.index, { job, predictedBytes, threads: job.threads, done });
   };
 
   const limits = { memory: memory.bytes, maxJobs: jobs, threads };
-  /** Whether a process can take another conversion: alive, and not grown past REUSE_BYTES. */
-  const reusable = (worker: Worker): boolean => worker.child.connected && worker.child.exitCode === null && worker.child.signalCode === null && worker.highWater <= REUSE_BYTES;
   try {
     while (pending.length > 0 || running.size > 0) {
       while (!signal?.aborted) {
-        const reuse = idle.pop();
+        const reuse = pool.takeIdle();
         const candidates = reuse === undefined ? pending : pending.map((p) => ({ ...p, predictedBytes: Math.max(p.predictedBytes, reuse.highWater) }));
         const next = nextToStart(candidates, [...running.values()], limits);
         if (next === undefined) {
           if (reuse === undefined) break;
           // Too big with what this process holds: retire it, and try with a fresh one.
-          retire(reuse);
+          pool.retire(reuse);
           continue;
         }
         const job = pending.splice(next, 1)[0]!;
         const problem = outputFolder(job);
         if (problem !== undefined) {
-          if (reuse !== undefined) idle.push(reuse);
+          if (reuse !== undefined) pool.putBack(reuse);
           results[job.index] = { status: "failed", input: job.conversion.input, output: job.conversion.output, seconds: 0, bytesIn: job.conversion.bytes, detail: problem };
           options.onEvent?.({ kind: "end", index: job.index, total, result: results[job.index]! });
           continue;
         }
-        start(job, reuse ?? fresh());
+        start(job, reuse ?? pool.start());
       }
-      while (idle.length > 0) retire(idle.pop()!);
+      pool.retireIdle();
       if (running.size === 0) break;
       const worker = await Promise.race([...running.values()].map((r) => r.done));
       if (worker !== undefined) {
-        if (reusable(worker) && pending.length > 0 && !signal?.aborted) idle.push(worker);
-        else retire(worker);
+        if (pool.reusable(worker) && pending.length > 0 && !signal?.aborted) pool.putBack(worker);
+        else pool.retire(worker);
       }
     }
   } finally {
     // Also when something above throws: no conversion process is left behind.
-    for (const worker of idle) retire(worker);
-    for (const { worker } of running.values()) {
-      worker.child.kill("SIGTERM");
-      retire(worker);
-    }
+    pool.close();
   }
   signal?.removeEventListener("abort", stopAll);
   for (const job of pending) {
@@ -302,12 +239,3 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   };
 }
 
-/**
- * The conversion processes' Node flags: this process's, and under an address-space limit
- * (`ulimit -v`) no WebAssembly guard regions, which would reserve 10 GiB per process
- * (src/engine/address-space.ts).
- */
-function childExecArgv(): string[] {
-  const own = [...process.execArgv];
-  return addressSpaceLimit() !== undefined && wasmGuardRegions(own) ? [...own, NO_GUARD_REGIONS_FLAG] : own;
-}

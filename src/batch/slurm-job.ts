@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describeError } from "../cli/errors.js";
+import { describeError } from "../common/describe-error.js";
 import type { Mode } from "../engine/defaults.js";
 import { predictMemory } from "../engine/memory.js";
 import type { HduSelector } from "../fits/hdu.js";

@@ -12,7 +12,7 @@ import type { BatchEvent, BatchReport } from "../batch/run-batch.js";
 import type { SlurmJob } from "../batch/slurm-job.js";
 import { arraySizeWarning, shellQuote } from "../batch/slurm-plan.js";
 import { SMALL_INPUT_BYTES } from "../batch/schedule.js";
-import { ignoreClosedTerminal, INTERRUPT_SIGNALS } from "./signals.js";
+import { ignoreClosedTerminal, INTERRUPT_SIGNALS } from "../common/interrupt-signals.js";
 import { leaveDeletedWorkingFolder } from "./working-folder.js";
 
 function formatMB(bytes: number): string {

@@ -3,8 +3,8 @@
  * help text when asked, or a usage error as one line; and the one-line failure every step ends
  * with when something goes wrong.
  */
-import { describeError } from "./errors.js";
-import { Interrupted } from "./signals.js";
+import { describeError } from "../common/describe-error.js";
+import { Interrupted } from "../common/interrupt-signals.js";
 
 /** `Error: <message>. Aborting.` on stderr; resolves to the exit status (128 + signal when interrupted). */
 export function failure(stderr: { write(text: string): unknown }, error: unknown, debug: boolean): number {

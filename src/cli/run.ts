@@ -10,9 +10,9 @@ import { runVerify } from "./verify-command.js";
 import { runBatchCommand } from "./batch-command.js";
 import { failure, parseStep } from "./parse-step.js";
 import { memoryReportJson, memoryReportText } from "./memory-report.js";
-import { defaultOutputName } from "./output-name.js";
+import { defaultOutputName } from "../common/output-name.js";
 import { kernelsLine, modeLine, ProgressPrinter, summaryLine, type ProgressSink } from "./progress-printer.js";
-import { watchSignals } from "./signals.js";
+import { watchSignals } from "../common/interrupt-signals.js";
 import { commandInput, type StandardInput } from "./standard-streams.js";
 import type { FitsInput } from "../fits/source.js";
 import { checkAddressSpaceFirst } from "./address-space-check.js";
@@ -30,7 +30,7 @@ const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: 
 
 /**
  * Run the command; resolves to its exit status: 0, or 1 after `Error: …. Aborting.` on stderr
- * (130, 143 or 129 when SIGINT, SIGTERM or SIGHUP interrupted the conversion: src/cli/signals.ts).
+ * (130, 143 or 129 when SIGINT, SIGTERM or SIGHUP interrupted the conversion: src/common/interrupt-signals.ts).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   // The first word names a subcommand (a FITS file of that name is converted as ./verify, ./help).

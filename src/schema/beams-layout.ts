@@ -14,9 +14,9 @@
  * hold, the median-area beam; -1 when group 0's beam is the header's own or there is none).
  * CHAN indexes the spectral axis and POL the Stokes axis.
  */
-import type { DatasetType } from "./layout.js";
+import { IMAGE_GROUP, type DatasetType } from "./layout.js";
 
-export const BEAMS_GROUP = "0/Beams";
+export const BEAMS_GROUP = `${IMAGE_GROUP}/Beams`;
 export const BEAM_ANGLES = ["BMAJ", "BMIN", "BPA"] as const;
 export const BEAM_INDICES = ["CHAN", "POL"] as const;
 

@@ -8,6 +8,47 @@ import { numBins } from "../kernels/histogram.js";
 export const SCHEMA_VERSION = "0.3";
 export const TILE = 512;
 
+/** The image's group: CARTA reads a file's (first) image from group `0`, its attributes the FITS header. */
+export const IMAGE_GROUP = "0";
+/** The image itself, in FITS order reversed ([stokes, depth, height, width] trimmed to NAXIS). */
+export const DATA_PATH = `${IMAGE_GROUP}/DATA`;
+export const STATISTICS_GROUP = `${IMAGE_GROUP}/Statistics`;
+/** The cube transposed for spectral profiles (only when there is more than one channel). */
+export const SWIZZLED_GROUP = `${IMAGE_GROUP}/SwizzledData`;
+/** The older name of SWIZZLED_GROUP, a hard link to it. */
+export const PERMUTED_GROUP = `${IMAGE_GROUP}/PermutedData`;
+export const MIPMAPS_GROUP = `${IMAGE_GROUP}/MipMaps`;
+export const MIPMAP_DATA_GROUP = `${MIPMAPS_GROUP}/DATA`;
+/** The start of every mipmap dataset's path; the downsampling factor follows. */
+export const MIPMAP_PATH_PREFIX = `${MIPMAP_DATA_GROUP}/DATA_XY_`;
+
+/** The statistics groups: per plane, per cube, per spectrum. */
+export type StatisticsGroup = "XY" | "XYZ" | "Z";
+
+export function statisticsGroup(group: StatisticsGroup): string {
+  return `${STATISTICS_GROUP}/${group}`;
+}
+
+/** The path of a statistic (or the histogram) of one statistics group, e.g. "0/Statistics/XY/MIN". */
+export function statisticsPath(group: StatisticsGroup, name: StatName | "HISTOGRAM"): string {
+  return `${statisticsGroup(group)}/${name}`;
+}
+
+/** The swizzled dataset: ZYX for a cube, ZYXW with Stokes. */
+export function swizzledPath(naxis: number): string {
+  return `${SWIZZLED_GROUP}/${naxis === 3 ? "ZYX" : "ZYXW"}`;
+}
+
+/** The mipmap downsampled by `factor`. */
+export function mipmapPath(factor: number): string {
+  return `${MIPMAP_PATH_PREFIX}${factor}`;
+}
+
+/** A path relative to the root ("0/DATA") as the reader lists it ("/0/DATA"). */
+export function absolutePath(path: string): string {
+  return `/${path}`;
+}
+
 export interface Shape4 {
   readonly naxis: 2 | 3 | 4;
   readonly width: number;
@@ -66,7 +107,7 @@ export function layoutOf(shape: Shape4): Layout {
   const hasDepth = depth > 1;
 
   const data: DatasetLayout = {
-    path: "0/DATA",
+    path: DATA_PATH,
     dtype: "float32",
     shape: trim([stokes, depth, height, width], naxis),
     chunks: chunksFor(naxis, width, height),
@@ -74,25 +115,25 @@ export function layoutOf(shape: Shape4): Layout {
 
   const swizzled: DatasetLayout | undefined = hasDepth
     ? {
-        path: naxis === 3 ? "0/SwizzledData/ZYX" : "0/SwizzledData/ZYXW",
+        path: swizzledPath(naxis),
         dtype: "float32",
         shape: naxis === 3 ? [width, height, depth] : [stokes, width, height, depth],
       }
     : undefined;
 
   const mipmaps = levels.map<DatasetLayout>((level) => ({
-    path: `0/MipMaps/DATA/DATA_XY_${level.factor}`,
+    path: mipmapPath(level.factor),
     dtype: "float32",
     shape: trim([stokes, depth, level.height, level.width], naxis),
     chunks: chunksFor(naxis, level.width, level.height),
   }));
 
   const statistics: DatasetLayout[] = [];
-  const addGroup = (group: string, dims: number[], histogram: boolean): void => {
+  const addGroup = (group: StatisticsGroup, dims: number[], histogram: boolean): void => {
     for (const name of STAT_NAMES) {
-      statistics.push({ path: `0/Statistics/${group}/${name}`, dtype: name === "NAN_COUNT" ? "int64" : "float32", shape: dims });
+      statistics.push({ path: statisticsPath(group, name), dtype: name === "NAN_COUNT" ? "int64" : "float32", shape: dims });
     }
-    if (histogram) statistics.push({ path: `0/Statistics/${group}/HISTOGRAM`, dtype: "int64", shape: [...dims, bins] });
+    if (histogram) statistics.push({ path: statisticsPath(group, "HISTOGRAM"), dtype: "int64", shape: [...dims, bins] });
   };
   addGroup("XY", trim([stokes, depth], naxis - 2), true);
   if (hasDepth) {
@@ -100,9 +141,9 @@ export function layoutOf(shape: Shape4): Layout {
     addGroup("Z", trim([stokes, height, width], naxis - 1), false);
   }
 
-  const groups = ["0", "0/Statistics", "0/Statistics/XY"];
-  if (hasDepth) groups.push("0/Statistics/XYZ", "0/Statistics/Z", "0/SwizzledData");
-  if (mipmaps.length > 0) groups.push("0/MipMaps", "0/MipMaps/DATA");
+  const groups = [IMAGE_GROUP, STATISTICS_GROUP, statisticsGroup("XY")];
+  if (hasDepth) groups.push(statisticsGroup("XYZ"), statisticsGroup("Z"), SWIZZLED_GROUP);
+  if (mipmaps.length > 0) groups.push(MIPMAPS_GROUP, MIPMAP_DATA_GROUP);
 
   return { shape, numBins: bins, mipLevels: levels, hasDepth, data, swizzled, mipmaps, statistics, groups };
 }

@@ -11,10 +11,11 @@ import type { FitsImage } from "../fits/image.js";
 import { readImageBeams } from "../fits/image-beams.js";
 import type { Hdf5Reader } from "../hdf5/reader.js";
 import { BEAMS_GROUP, beamDatasets } from "../schema/beams-layout.js";
+import { IMAGE_GROUP } from "../schema/layout.js";
 
 export async function checkBeams(reader: Hdf5Reader, image: FitsImage | undefined, structureOnly = false): Promise<string[]> {
   const problems: string[] = [];
-  if (reader.kind("0") !== "group") return problems; // not an IDIA file: the structure check says so
+  if (reader.kind(IMAGE_GROUP) !== "group") return problems; // not an IDIA file: the structure check says so
   const stored = readStoredTable(reader, problems, structureOnly);
   if (structureOnly) return problems;
   const group0 = group0Beam(reader);
@@ -145,7 +146,7 @@ function compareTables(fits: BeamTable, stored: BeamTable, problems: string[]): 
 }
 
 function group0Beam(reader: Hdf5Reader): Beam | undefined {
-  const attrs = new Map(reader.attributes("0").map((a) => [a.name, a.value]));
+  const attrs = new Map(reader.attributes(IMAGE_GROUP).map((a) => [a.name, a.value]));
   const [bmaj, bmin, bpa] = ["BMAJ", "BMIN", "BPA"].map((k) => attrs.get(k));
   if (typeof bmaj !== "number" || typeof bmin !== "number" || typeof bpa !== "number") return undefined;
   return { bmaj, bmin, bpa };

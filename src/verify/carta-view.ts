@@ -19,7 +19,7 @@
 import type { AttributeInfo } from "../hdf5/reader.js";
 import { parseCard } from "../fits/card.js";
 import { FitsError } from "../fits/errors.js";
-import type { Layout } from "../schema/layout.js";
+import { statisticsPath, type Layout } from "../schema/layout.js";
 import { attributeValueOf } from "./attribute-values.js";
 import { axisKind } from "../schema/axes.js";
 import { cartaCard } from "./carta-cards.js";
@@ -165,7 +165,7 @@ function axisProblems(group0: readonly AttributeInfo[], layout: Layout, shapeOf:
   const depth = length(axes.z);
   const nstokes = length(axes.stokes);
   const xy = naxis === 3 ? [depth] : [nstokes, depth];
-  for (const path of ["0/Statistics/XY/MIN", "0/Statistics/XY/HISTOGRAM"]) {
+  for (const path of [statisticsPath("XY", "MIN"), statisticsPath("XY", "HISTOGRAM")]) {
     const shape = shapeOf(path);
     if (!usable.has(path) || shape === undefined) continue; // missing or wrong for NAXISn: said by the structure check
     const head = path.endsWith("HISTOGRAM") ? shape.slice(0, -1) : shape;

@@ -1,5 +1,5 @@
 /** The verdict of `verifyFile` as text for people: the one-line OK, the problems, the provenance. */
-import { provenanceLines } from "../engine/provenance.js";
+import { provenanceLines } from "../schema/provenance.js";
 import { describeShape, type VerifyReport } from "./verify.js";
 
 /** `OK: out.hdf5 (3-D 1024×1024×256, DATA equals in.fits (SHA-256 matches), 2148 MB checked in 3.10 s, 693 MB/s)`. */

@@ -5,7 +5,7 @@
  * expected attributes come from the converter's own derivation (src/engine/output-writes.ts
  * structureAttributes), so that verify follows every change to it.
  */
-import { PROVENANCE_ATTRIBUTES } from "../engine/provenance.js";
+import { PROVENANCE_ATTRIBUTES } from "../schema/provenance.js";
 import { structureAttributes } from "../engine/output-writes.js";
 import type { FitsImage } from "../fits/image.js";
 import type { ImageBeams } from "../fits/image-beams.js";
@@ -62,7 +62,7 @@ export function checkHeaderAgainstFits(image: FitsImage, beams: ImageBeams, grou
 /**
  * SOURCE_BITPIX, and SOURCE_BSCALE, SOURCE_BZERO, SOURCE_BLANK exactly when the header has them,
  * against the FITS file's storage keywords. A missing SOURCE_BITPIX or a wrongly typed one is
- * the provenance check's to report (src/engine/provenance.ts readProvenance).
+ * the provenance check's to report (src/schema/provenance.ts readProvenance).
  */
 function sourceProblems(image: FitsImage, root: readonly AttributeInfo[]): string[] {
   const header = image.header;

@@ -5,7 +5,7 @@
  * the one recorded as converted, the input named being the file recorded. Pure.
  */
 import { basename } from "node:path";
-import type { Provenance } from "../engine/provenance.js";
+import type { Provenance } from "../schema/provenance.js";
 
 export function conversionOptionsProblems(provenance: Provenance): string[] {
   const options = provenance.options;

@@ -5,9 +5,9 @@
  * object the schema does not have, and the provenance on the root group.
  */
 import type { AttributeInfo, DatasetInfo, Hdf5Reader } from "../hdf5/reader.js";
-import { readProvenance, type Provenance } from "../engine/provenance.js";
+import { readProvenance, type Provenance } from "../schema/provenance.js";
 import { BEAM_PATHS } from "../schema/beams-layout.js";
-import { layoutOf, SCHEMA_VERSION, type DatasetLayout, type Layout, type Shape4 } from "../schema/layout.js";
+import { absolutePath, DATA_PATH, IMAGE_GROUP, layoutOf, MIPMAP_PATH_PREFIX, PERMUTED_GROUP, SCHEMA_VERSION, SWIZZLED_GROUP, type DatasetLayout, type Layout, type Shape4 } from "../schema/layout.js";
 
 export interface StructureResult {
   /** The layout the file should have, when its shape could be told (from NAXISn, else DATA). */
@@ -25,12 +25,12 @@ export function checkStructure(reader: Hdf5Reader): StructureResult {
   const usable = new Set<string>();
   const { provenance, problems: provenanceProblems } = readProvenance(reader.attributes("/"));
 
-  if (reader.kind("0") !== "group") {
+  if (reader.kind(IMAGE_GROUP) !== "group") {
     problems.push("group 0 is missing: this is not an IDIA file");
     problems.push(...provenanceProblems);
     return { usable, provenance, problems };
   }
-  const attributes = reader.attributes("0");
+  const attributes = reader.attributes(IMAGE_GROUP);
   problems.push(...checkGroup0Attributes(attributes));
 
   const shape = imageShape(reader, attributes, problems);
@@ -120,13 +120,13 @@ function imageShape(reader: Hdf5Reader, attributes: readonly AttributeInfo[], pr
   }
 
   let fromData: number[] | undefined;
-  const kind = reader.kind("0/DATA");
+  const kind = reader.kind(DATA_PATH);
   if (kind === "dataset") {
-    const info = reader.datasetInfo("0/DATA");
+    const info = reader.datasetInfo(DATA_PATH);
     if (info.shape.length >= 2 && info.shape.length <= 4 && info.shape.every((n) => n >= 1)) fromData = info.shape;
   }
   if (fromHeader !== undefined && fromData !== undefined && !sameList(fromHeader, fromData)) {
-    problems.push(`0/DATA has shape [${fromData.join(", ")}] but the header (NAXISn) says [${fromHeader.join(", ")}]`);
+    problems.push(`${DATA_PATH} has shape [${fromData.join(", ")}] but the header (NAXISn) says [${fromHeader.join(", ")}]`);
   }
   const dims = fromHeader ?? fromData;
   if (dims === undefined) {
@@ -179,8 +179,8 @@ function checkDataset(reader: Hdf5Reader, want: DatasetLayout, problems: string[
 
 /** What CARTA does without a dataset that it looks for at this path (carta-backend Hdf5Loader.cc). */
 function cartaUse(path: string): string {
-  if (path.startsWith("0/MipMaps/DATA/DATA_XY_")) return " (CARTA reads downsampled tiles from there, else computes them from DATA: slowly)";
-  if (path.startsWith("0/SwizzledData/")) return " (CARTA reads spectral profiles from there, else from DATA: slowly)";
+  if (path.startsWith(MIPMAP_PATH_PREFIX)) return " (CARTA reads downsampled tiles from there, else computes them from DATA: slowly)";
+  if (path.startsWith(`${SWIZZLED_GROUP}/`)) return " (CARTA reads spectral profiles from there, else from DATA: slowly)";
   return "";
 }
 
@@ -201,34 +201,35 @@ function describeType(info: DatasetInfo): string {
 function checkLinkAndExtras(reader: Hdf5Reader, layout: Layout, expected: readonly DatasetLayout[], problems: string[]): void {
   const objects = reader.list();
   const paths = new Set(objects.map((o) => o.path));
-  const permuted = reader.kind("0/PermutedData");
+  const permuted = reader.kind(PERMUTED_GROUP);
   if (layout.hasDepth) {
-    if (permuted === null) problems.push("0/PermutedData is missing (a hard link to 0/SwizzledData)");
-    else if (permuted !== "group") problems.push(`0/PermutedData is a ${permuted}, not a hard link to the group 0/SwizzledData`);
+    if (permuted === null) problems.push(`${PERMUTED_GROUP} is missing (a hard link to ${SWIZZLED_GROUP})`);
+    else if (permuted !== "group") problems.push(`${PERMUTED_GROUP} is a ${permuted}, not a hard link to the group ${SWIZZLED_GROUP}`);
     else {
       const name = layout.swizzled!.path.split("/").pop()!;
-      const swizzledMembers = reader.kind("0/SwizzledData") === "group" ? reader.members("0/SwizzledData") : [];
-      const permutedMembers = reader.members("0/PermutedData");
+      const swizzledMembers = reader.kind(SWIZZLED_GROUP) === "group" ? reader.members(SWIZZLED_GROUP) : [];
+      const permutedMembers = reader.members(PERMUTED_GROUP);
       if (!sameList(swizzledMembers, permutedMembers)) {
-        problems.push(`0/PermutedData holds [${permutedMembers.join(", ")}], 0/SwizzledData [${swizzledMembers.join(", ")}]: not the same group`);
-      } else if (paths.has(`/0/PermutedData/${name}`) && paths.has(`/0/SwizzledData/${name}`)) {
-        problems.push("0/PermutedData is a copy of 0/SwizzledData, not a hard link to it");
+        problems.push(`${PERMUTED_GROUP} holds [${permutedMembers.join(", ")}], ${SWIZZLED_GROUP} [${swizzledMembers.join(", ")}]: not the same group`);
+      } else if (paths.has(absolutePath(`${PERMUTED_GROUP}/${name}`)) && paths.has(absolutePath(`${SWIZZLED_GROUP}/${name}`))) {
+        problems.push(`${PERMUTED_GROUP} is a copy of ${SWIZZLED_GROUP}, not a hard link to it`);
       }
     }
   } else if (permuted !== null) {
-    problems.push("0/PermutedData exists, but the image has one channel (no swizzled data)");
+    problems.push(`${PERMUTED_GROUP} exists, but the image has one channel (no swizzled data)`);
   }
 
-  const allowed = new Set<string>(["/0"]);
-  for (const g of layout.groups) allowed.add(`/${g}`);
-  for (const d of expected) allowed.add(`/${d.path}`);
+  const allowed = new Set<string>([absolutePath(IMAGE_GROUP)]);
+  for (const g of layout.groups) allowed.add(absolutePath(g));
+  for (const d of expected) allowed.add(absolutePath(d.path));
   for (const p of BEAM_PATHS) allowed.add(p); // the per-channel beams, a documented extension (src/verify/beams.ts checks them)
   if (layout.hasDepth) {
-    allowed.add("/0/PermutedData");
-    for (const p of [...allowed]) if (p.startsWith("/0/SwizzledData/")) allowed.add(p.replace("/0/SwizzledData/", "/0/PermutedData/"));
+    allowed.add(absolutePath(PERMUTED_GROUP));
+    const swizzled = absolutePath(`${SWIZZLED_GROUP}/`);
+    for (const p of [...allowed]) if (p.startsWith(swizzled)) allowed.add(p.replace(swizzled, absolutePath(`${PERMUTED_GROUP}/`)));
   }
   for (const o of objects) {
-    if (o.path.startsWith("/0/") && !allowed.has(o.path)) problems.push(`${o.path.slice(1)} (a ${o.kind}) is not part of the schema for this image`);
+    if (o.path.startsWith(absolutePath(`${IMAGE_GROUP}/`)) && !allowed.has(o.path)) problems.push(`${o.path.slice(1)} (a ${o.kind}) is not part of the schema for this image`);
   }
 }
 

@@ -20,7 +20,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Timer } from "../engine/job.js";
 import type { ProgressCallback, Stage } from "../engine/progress.js";
-import type { Provenance } from "../engine/provenance.js";
+import type { Provenance } from "../schema/provenance.js";
 import { threadCount } from "../engine/resources.js";
 import { FitsImage } from "../fits/image.js";
 import { describePermutation } from "../schema/axes.js";
@@ -28,7 +28,7 @@ import type { HduSelector } from "../fits/hdu.js";
 import type { FileDigest, FitsInput } from "../fits/source.js";
 import { readImageBeams } from "../fits/image-beams.js";
 import { openReader, type Hdf5Reader } from "../hdf5/reader.js";
-import type { Shape4 } from "../schema/layout.js";
+import { DATA_PATH, IMAGE_GROUP, type Shape4 } from "../schema/layout.js";
 import { checkBeams } from "./beams.js";
 import { checkCartaView } from "./carta-view.js";
 import { checkContent } from "./content.js";
@@ -176,8 +176,8 @@ export async function verifyFile(hdf5Path: string, fitsPath?: FitsInput, options
     }
 
     // The header: against the FITS file's (with it), and as CARTA reads it (always).
-    const hasGroup0 = reader.kind("0") === "group";
-    const group0 = hasGroup0 ? reader.attributes("0") : [];
+    const hasGroup0 = reader.kind(IMAGE_GROUP) === "group";
+    const group0 = hasGroup0 ? reader.attributes(IMAGE_GROUP) : [];
     let sourceHasBeam: boolean | undefined;
     if (image !== undefined && hasGroup0) {
       const header = checkHeaderAgainstFits(image, await readImageBeams(image.path, image.header, { fromStream: image.fromStream }), group0, reader.attributes("/"));
@@ -195,7 +195,7 @@ export async function verifyFile(hdf5Path: string, fitsPath?: FitsInput, options
 
     if (checked !== "structure" && layout !== undefined) {
       if (!structure.usable.has(layout.data.path)) {
-        notes.push("0/DATA cannot be read as the schema's DATA: values not compared");
+        notes.push(`${DATA_PATH} cannot be read as the schema's DATA: values not compared`);
         checked = "structure";
       } else {
         bytesChecked += await checkContent(reader, layout, structure.usable, diffs, {

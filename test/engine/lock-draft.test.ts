@@ -6,8 +6,9 @@ import * as fs from "node:fs";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { describeError } from "../../src/cli/errors.js";
-import { OutputError, OutputFile } from "../../src/engine/output-file.js";
+import { describeError } from "../../src/common/describe-error.js";
+import { OutputError } from "../../src/engine/output-errors.js";
+import { OutputFile } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
 
 vi.mock("node:fs", async (importOriginal) => {

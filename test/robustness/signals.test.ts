@@ -1,14 +1,14 @@
 /**
  * Signals: real SIGTERM, SIGINT, SIGHUP and SIGKILL delivered to the built command while it converts a
  * cube big enough to take several seconds (1024 × 1024 × 96 float32, 384 MiB), and the signal
- * watch of src/cli/signals.ts on its own.
+ * watch of src/common/interrupt-signals.ts on its own.
  */
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRACE_MS, Interrupted, watchSignals } from "../../src/cli/signals.js";
+import { GRACE_MS, Interrupted, watchSignals } from "../../src/common/interrupt-signals.js";
 import { OutputFile } from "../../src/engine/output-file.js";
 import { tempFolder } from "../helpers/fixtures.js";
 import { buildCommand, cleanEnv, dataShape, outputFolders, run, start, writeCube, type BuiltCommand } from "./built-command.js";

@@ -196,7 +196,7 @@ describe("the worker pool shut down at any moment of its start-up", () => {
     const worker = slowWorker(markers);
     const r = node(
       `import { createPool } from "$DIST/engine/pool.js";
-       import { watchSignals } from "$DIST/cli/signals.js";
+       import { watchSignals } from "$DIST/common/interrupt-signals.js";
        const [, worker] = process.argv.slice(2);
        watchSignals("/data/out.hdf5");
        createPool(4, "js", worker);

@@ -9,7 +9,7 @@ import fs, { chmodSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFi
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convert } from "../../src/engine/convert.js";
-import { OutputError } from "../../src/engine/output-file.js";
+import { OutputError } from "../../src/engine/output-errors.js";
 import { tempFolder } from "../helpers/fixtures.js";
 import { firstDifference, readDatasets } from "../helpers/read-hdf5.js";
 import { buildCommand, dataShape, mountTmpfs, outputFolders, run, start, unmount, writeCube, type BuiltCommand } from "./built-command.js";

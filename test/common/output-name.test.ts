@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultOutputName } from "../../src/cli/output-name.js";
+import { defaultOutputName } from "../../src/common/output-name.js";
 import { tempFolder } from "../helpers/fixtures.js";
 
 describe("defaultOutputName", () => {

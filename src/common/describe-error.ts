@@ -1,6 +1,6 @@
 /** One-line descriptions of errors for the command line; stack traces only when debugging. */
 import { FitsError } from "../fits/errors.js";
-import { OutputError } from "../engine/output-file.js";
+import { OutputError } from "../engine/output-errors.js";
 
 export function describeError(error: unknown, debug: boolean): string {
   if (debug && error instanceof Error && error.stack) return error.stack;
