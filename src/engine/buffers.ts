@@ -6,8 +6,9 @@
  */
 import type { Layout, Shape4 } from "../schema/layout.js";
 import { DEFAULT_BATCH_BYTES, WINDOW_BYTES } from "./defaults.js";
+import type { PlanePass } from "./passes.js";
 import { windowsOf, type Window } from "./tile-unit.js";
-import { planeResultBytes } from "./unit-tasks.js";
+import { planeResultBytes, windowOutputBytes } from "./unit-tasks.js";
 
 /** Units in flight in a pipeline: one per thread, and one being read or written. */
 export function pipelineSlots(threads: number): number {
@@ -101,4 +102,37 @@ export function verifyBuffers(shape: Shape4, threads: number, windowBytes: numbe
   const windows = windowsOf(width, height, ww, wh);
   const capacity = windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);
   return { planeSlots, windows: { windows, capacity, slots } };
+}
+
+/** The plane results ring: `slots` results of resultStride(layout) bytes. */
+export function resultsRing(layout: Layout, slots: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(slots * resultStride(layout));
+}
+
+/**
+ * A plane pass over every plane through a ring of `slots` planes and their results (slow mode,
+ * verify): plane p goes to slot p % slots.
+ */
+export function planeRing(layout: Layout, slots: number): Pick<PlanePass, "first" | "count" | "slots" | "buffer" | "offset" | "results" | "resultStride"> {
+  const { width, height, depth, stokes } = layout.shape;
+  const planeSize = width * height;
+  return {
+    first: 0,
+    count: depth * stokes,
+    slots,
+    buffer: new SharedArrayBuffer(slots * planeSize * 4),
+    offset: (_p, slot) => slot * planeSize,
+    results: resultsRing(layout, slots),
+    resultStride: resultStride(layout),
+  };
+}
+
+/** A window pass's output buffers (rotation and Z statistics), one per window in flight. */
+export function windowOutputBuffers(plan: WindowPlan, depth: number): SharedArrayBuffer[] {
+  return Array.from({ length: plan.slots }, () => new SharedArrayBuffer(windowOutputBytes(depth, plan.capacity)));
+}
+
+/** A window pass's input buffers for windows read back from DATA, one per window in flight. */
+export function windowInputBuffers(plan: WindowPlan, depth: number): SharedArrayBuffer[] {
+  return Array.from({ length: plan.slots }, () => new SharedArrayBuffer(depth * plan.capacity * 4));
 }

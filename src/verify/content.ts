@@ -18,12 +18,11 @@ import type { Hdf5Reader } from "../hdf5/reader.js";
 import { combineChannelStats } from "../kernels/combine.js";
 import type { PlaneStats } from "../kernels/plane-stats.js";
 import type { Layout } from "../schema/layout.js";
-import { resultStride, verifyBuffers, type PassBuffers } from "../engine/buffers.js";
+import { planeRing, verifyBuffers, windowInputBuffers, windowOutputBuffers, type PassBuffers } from "../engine/buffers.js";
 import { trim, type Timer } from "../engine/job.js";
 import { fitsPlaneReader, rawDecoding, runPlanePass, runWindowPass, type PlaneDone, type WindowDone } from "../engine/passes.js";
 import { createPool, type UnitPool } from "../engine/pool.js";
 import type { Window } from "../engine/tile-unit.js";
-import { windowOutputBytes } from "../engine/unit-tasks.js";
 import { compareBits, compareCounts, compareInt64, compareValues, type Differences, type Slab } from "./differences.js";
 
 export interface ContentOptions {
@@ -82,7 +81,6 @@ class ContentCheck {
   readonly #options: ContentOptions;
   readonly #pool: UnitPool;
   readonly #naxis: number;
-  readonly #planeSize: number;
   /** Recomputed XY statistics of every plane, plane = stokes * depth + channel. */
   readonly #min: Float32Array;
   readonly #max: Float32Array;
@@ -109,7 +107,6 @@ class ContentCheck {
     this.#pool = pool;
     const { naxis, width, height, depth, stokes } = layout.shape;
     this.#naxis = naxis;
-    this.#planeSize = width * height;
     const planes = depth * stokes;
     this.#min = new Float32Array(planes);
     this.#max = new Float32Array(planes);
@@ -143,23 +140,20 @@ class ContentCheck {
 
   /** A slab (default: the whole dataset) of a float32 dataset, in the role's buffer. */
   #readFloat32(path: string, slab: Slab | undefined, role: string): Float32Array {
-    const s = slab ?? this.#whole(path);
-    const n = s.count.reduce((a, b) => a * b, 1);
-    let buffer = this.#float32.get(role);
-    if (buffer === undefined || buffer.length < n) this.#float32.set(role, (buffer = new Float32Array(n)));
-    const target = buffer.subarray(0, n);
-    const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
-    this.bytesRead += values.byteLength;
-    return values;
+    return this.#readSlab(path, slab, role, this.#float32, (n) => new Float32Array(n));
   }
 
   /** A slab (default: the whole dataset) of an int64 dataset, in the role's buffer. */
   #readInt64(path: string, slab: Slab | undefined, role: string): BigInt64Array {
+    return this.#readSlab(path, slab, role, this.#int64, (n) => new BigInt64Array(n));
+  }
+
+  #readSlab<T extends Float32Array | BigInt64Array>(path: string, slab: Slab | undefined, role: string, buffers: Map<string, T>, make: (n: number) => T): T {
     const s = slab ?? this.#whole(path);
     const n = s.count.reduce((a, b) => a * b, 1);
-    let buffer = this.#int64.get(role);
-    if (buffer === undefined || buffer.length < n) this.#int64.set(role, (buffer = new BigInt64Array(n)));
-    const target = buffer.subarray(0, n);
+    let buffer = buffers.get(role);
+    if (buffer === undefined || buffer.length < n) buffers.set(role, (buffer = make(n)));
+    const target = buffer.subarray(0, n) as T;
     const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
     this.bytesRead += values.byteLength;
     return values;
@@ -216,13 +210,10 @@ class ContentCheck {
 
   async planes(): Promise<void> {
     const layout = this.#layout;
-    const { depth, stokes } = layout.shape;
+    const { depth } = layout.shape;
     const naxis = this.#naxis;
-    const planeSize = this.#planeSize;
     const bins = layout.numBins;
     const image = this.#options.image;
-    const slots = this.#buffers.planeSlots;
-    const stride = resultStride(layout);
     // Integer and float32 data are decoded on the workers, in place, as the converter does.
     const raw = image === undefined ? undefined : rawDecoding(image);
     const fitsPlane = image === undefined ? undefined : fitsPlaneReader(image, raw, this.#options.timer);
@@ -259,13 +250,7 @@ class ContentCheck {
     await runPlanePass({
       pool: this.#pool,
       layout,
-      first: 0,
-      count: stokes * depth,
-      slots,
-      buffer: new SharedArrayBuffer(slots * planeSize * 4),
-      offset: (_p, slot) => slot * planeSize,
-      results: new SharedArrayBuffer(slots * stride),
-      resultStride: stride,
+      ...planeRing(layout, this.#buffers.planeSlots),
       raw,
       // From the FITS file when there is one, else DATA itself.
       read: async (p, into) => {
@@ -336,9 +321,10 @@ class ContentCheck {
     if (!anything()) return;
     this.#progress("tiles", 0);
 
-    const { capacity, slots } = this.#buffers.windows!;
-    const inputs = Array.from({ length: slots }, () => new SharedArrayBuffer(depth * capacity * 4));
-    const outputs = Array.from({ length: slots }, () => new SharedArrayBuffer(windowOutputBytes(depth, capacity)));
+    const plan = this.#buffers.windows!;
+    const { capacity } = plan;
+    const inputs = windowInputBuffers(plan, depth);
+    const outputs = windowOutputBuffers(plan, depth);
     const histograms = new Float64Array(stokes * bins);
 
     for (let s = 0; s < stokes; s++) {
