@@ -21,19 +21,14 @@ import type { UnitPool } from "./pool.js";
 import type { Window } from "./tile-unit.js";
 import { planeResultViews, windowOutputViews, type PlaneTask, type WindowOutputViews } from "./unit-tasks.js";
 
-/** A plane's results in the shared results ring: its histogram and mipmaps. */
-export interface PlaneResultViews {
-  readonly histogram: Float64Array;
-  readonly mipmaps: Float32Array[];
-}
-
 /** A plane unit done: plane p (= stokes * depth + channel), its values and its results. */
 export interface PlaneDone {
   readonly p: number;
   readonly stats: PlaneStats;
   /** The decoded plane, in its slot (valid until the slot is reused). */
   readonly values: Float32Array;
-  readonly results: PlaneResultViews;
+  /** Its histogram and mipmaps, in the results ring (valid until the slot is reused). */
+  readonly results: ReturnType<typeof planeResultViews>;
 }
 
 export interface PlanePass {
