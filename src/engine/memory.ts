@@ -9,8 +9,9 @@ import type { FitsInput } from "../fits/source.js";
 import { layoutOf } from "../schema/layout.js";
 import { addressSpaceComponents, type ProcessAddressSpace } from "./address-space.js";
 import { threadCount } from "./resources.js";
-import { windowsOf, type Window } from "./tile-unit.js";
-import { DEFAULT_BATCH_BYTES, pipelineSlots, slowWindow, WINDOW_BYTES, windowSlots, type Mode } from "./defaults.js";
+import type { Window } from "./tile-unit.js";
+import { fastBuffers, slowBuffers } from "./buffers.js";
+import { DEFAULT_BATCH_BYTES, type Mode } from "./defaults.js";
 
 export interface MemoryComponent {
   readonly name: string;
@@ -106,15 +107,15 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
   // Fast: one stokes in a shared buffer; results ring; windows are strips of whole columns,
   // gathered by each unit into its own buffer, with threads + 1 output slots.
   const fast = common();
-  const fastSlots = Math.min(2 * requestedThreads + 2, depth);
+  const fastPlan = fastBuffers(shape, requestedThreads, batchBytes);
+  const fastSlots = Math.min(fastPlan.planeSlots, depth);
   fast.push({ name: "cube (one stokes)", bytes: depth * plane }, { name: "plane results", bytes: fastSlots * planeResults });
   let fastHeap = plane;
-  if (!layout.hasDepth) fast.push({ name: "read buffer", bytes: Math.min(READ_SCRATCH, plane) });
-  if (layout.hasDepth) {
-    const strip = Math.max(1, Math.min(width, Math.floor(batchBytes / 2 / (height * depth * 4))));
-    const capacity = strip * height;
+  if (fastPlan.windows === undefined) fast.push({ name: "read buffer", bytes: Math.min(READ_SCRATCH, plane) });
+  else {
+    const { capacity } = fastPlan.windows;
     const values = capacity * depth * 4;
-    const touched = touchedSlotPixels(windowsOf(width, height, strip, height), pipelineSlots(requestedThreads));
+    const touched = touchedSlotPixels(fastPlan.windows.windows, fastPlan.windows.slots);
     fast.push(
       { name: "rotation outputs", bytes: touched * (depth * 4 + Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * (values + capacity * Z_STATS_PER_PIXEL) },
@@ -125,15 +126,14 @@ export function predictMemoryForShape(shape: ImageShape, options: MemoryModelOpt
 
   // Slow: a ring of planes; then windows read back from DATA, threads + 1 in flight (at most MAX_WINDOW_SLOTS).
   const slow = common();
-  const slowSlots = Math.min(pipelineSlots(requestedThreads) + 1, planes);
+  const slowPlan = slowBuffers(shape, requestedThreads, options.tileSize);
+  const slowSlots = Math.min(slowPlan.planeSlots, planes);
   slow.push({ name: "plane ring", bytes: slowSlots * (plane + planeResults) });
   let slowHeap = plane;
-  if (layout.hasDepth) {
-    const slots = windowSlots(requestedThreads);
-    const window = slowWindow(width, height, depth, options.tileSize, WINDOW_BYTES / slots);
-    const capacity = window.width * window.height;
+  if (slowPlan.windows !== undefined) {
+    const { capacity } = slowPlan.windows;
     const values = capacity * depth * 4;
-    const touched = touchedSlotPixels(windowsOf(width, height, window.width, window.height), slots);
+    const touched = touchedSlotPixels(slowPlan.windows.windows, slowPlan.windows.slots);
     slow.push(
       { name: "windows (read back, rotated)", bytes: touched * (2 * depth * 4 + Z_OUT_PER_PIXEL) },
       { name: "window units", bytes: threads * capacity * Z_STATS_PER_PIXEL },

@@ -14,6 +14,8 @@ import type { Layout } from "../schema/layout.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 import { DEFAULT_BATCH_BYTES } from "./defaults.js";
 import { trim, type Job } from "./job.js";
+import type { PassBuffers } from "./buffers.js";
+import type { PlaneDone, WindowDone } from "./passes.js";
 import type { PlaneResult } from "./plane-unit.js";
 import { toFloat32, toInt64, type ChannelStats } from "./stats-store.js";
 import type { Window } from "./tile-unit.js";
@@ -89,10 +91,34 @@ export function writePlaneResult(job: Job, stokes: number, channel: number, resu
   });
 }
 
+/**
+ * A conversion's plane pass finishing a plane, in order (both modes): its statistics kept, its
+ * histogram, mipmaps and DATA written plane by plane — the same sequence of writes in both
+ * modes keeps the files byte for byte identical (chunks are placed in the order written).
+ */
+export function writePlaneDone(job: Job, channels: ChannelStats, done: PlaneDone): void {
+  const { depth, stokes } = job.layout.shape;
+  const s = Math.floor(done.p / depth);
+  const z = done.p % depth;
+  channels.set(done.p, done.stats);
+  job.timer.timeSync("write", () => {
+    writePlaneResult(job, s, z, { stats: done.stats, ...done.results });
+    writeData(job, s, z, 1, done.values);
+  });
+  job.progress.report("planes", (done.p + 1) / (stokes * depth), (done.p + 1) * job.image.planeBytes);
+}
+
+/** A conversion's window pass finishing window `done` of stokes `s`, in order (both modes). */
+export function writeWindowDone(job: Job, s: number, plan: NonNullable<PassBuffers["windows"]>, done: WindowDone): void {
+  const total = job.layout.shape.stokes * plan.windows.length;
+  job.timer.timeSync("write", () => writeWindowOutputs(job, s, done.window, done.buffer, plan.capacity));
+  job.progress.report("tiles", (s * plan.windows.length + done.index + 1) / total);
+}
+
 /** DATA slab of `count` planes of one stokes starting at `channel`. */
 export function writeData(job: Job, stokes: number, channel: number, count: number, values: Float32Array): void {
   const { width, height, naxis } = job.layout.shape;
-  job.writer.writeSlab("0/DATA", trim([stokes, channel, 0, 0], naxis), trim([1, count, height, width], naxis), values);
+  job.writer.writeSlab(job.layout.data.path, trim([stokes, channel, 0, 0], naxis), trim([1, count, height, width], naxis), values);
 }
 
 /** A window unit's outputs, from its shared output buffer: the rotation and the Z statistics. */
@@ -156,7 +182,7 @@ export function readWindow(job: Job, stokes: number, w: Window, out: Float32Arra
   for (let z = 0; z < depth; z += channelsPerRead) {
     const n = Math.min(channelsPerRead, depth - z);
     const piece = out.subarray(z * pixels, (z + n) * pixels);
-    job.writer.readSlab("0/DATA", trim([stokes, z, w.y, w.x], naxis), trim([1, n, w.height, w.width], naxis), piece);
+    job.writer.readSlab(job.layout.data.path, trim([stokes, z, w.y, w.x], naxis), trim([1, n, w.height, w.width], naxis), piece);
   }
   return out.subarray(0, depth * pixels);
 }

@@ -18,11 +18,11 @@ import type { Hdf5Reader } from "../hdf5/reader.js";
 import { combineChannelStats } from "../kernels/combine.js";
 import type { PlaneStats } from "../kernels/plane-stats.js";
 import type { Layout } from "../schema/layout.js";
-import { pipelineSlots } from "../engine/defaults.js";
-import { OrderedPipeline } from "../engine/pipeline.js";
-import type { Timer } from "../engine/job.js";
+import { planeRing, verifyBuffers, windowInputBuffers, windowOutputBuffers, type PassBuffers } from "../engine/buffers.js";
+import { trim, type Timer } from "../engine/job.js";
+import { fitsPlaneReader, rawDecoding, runPlanePass, runWindowPass, type PlaneDone, type WindowDone } from "../engine/passes.js";
 import { createPool, type UnitPool } from "../engine/pool.js";
-import { planeResultBytes, planeResultViews, windowOutputBytes, windowOutputViews, type PlaneTask } from "../engine/unit-tasks.js";
+import type { Window } from "../engine/tile-unit.js";
 import { compareBits, compareCounts, compareInt64, compareValues, type Differences, type Slab } from "./differences.js";
 
 export interface ContentOptions {
@@ -50,16 +50,6 @@ export interface ContentProgress {
   readonly bytesRead: number;
   /** Bytes the comparison reads in all (less when a dataset is given up after its differences). */
   readonly bytesTotal: number;
-}
-
-/** Keep the last `keep` entries of a [stokes, depth, height, width]-style list. */
-const trim = <T>(full: readonly T[], keep: number): T[] => full.slice(full.length - keep);
-
-interface Window {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
 }
 
 /** Compares every value; returns the bytes read from the HDF5 file. */
@@ -91,14 +81,15 @@ class ContentCheck {
   readonly #options: ContentOptions;
   readonly #pool: UnitPool;
   readonly #naxis: number;
-  readonly #planeSize: number;
   /** Recomputed XY statistics of every plane, plane = stokes * depth + channel. */
   readonly #min: Float32Array;
   readonly #max: Float32Array;
   readonly #sum: Float64Array;
   readonly #sumSq: Float64Array;
   readonly #nanCount: Float64Array;
-  readonly #windowList: Window[];
+  /** Plane slots and windows, as src/engine/buffers.ts plans them for verify. */
+  readonly #buffers: PassBuffers;
+  readonly #windowList: readonly Window[];
   /** Bytes each plane reads (HDF5 and FITS), and all units together, for progress. */
   readonly #planeBytes: number;
   readonly #total: number;
@@ -116,14 +107,14 @@ class ContentCheck {
     this.#pool = pool;
     const { naxis, width, height, depth, stokes } = layout.shape;
     this.#naxis = naxis;
-    this.#planeSize = width * height;
     const planes = depth * stokes;
     this.#min = new Float32Array(planes);
     this.#max = new Float32Array(planes);
     this.#sum = new Float64Array(planes);
     this.#sumSq = new Float64Array(planes);
     this.#nanCount = new Float64Array(planes);
-    this.#windowList = layout.hasDepth ? this.#windowsOf(pipelineSlots(pool.threads)) : [];
+    this.#buffers = verifyBuffers(layout.shape, pool.threads, options.windowBytes);
+    this.#windowList = this.#buffers.windows?.windows ?? [];
     const mipmapBytes = layout.mipLevels.reduce((n, l) => n + l.width * l.height * 4, 0);
     this.#planeBytes = width * height * 4 + (options.image?.planeBytes ?? 0) + layout.numBins * 8 + mipmapBytes;
     const windowBytes = this.#windowList.reduce((n, w) => n + this.#windowBytes(w), 0);
@@ -149,23 +140,20 @@ class ContentCheck {
 
   /** A slab (default: the whole dataset) of a float32 dataset, in the role's buffer. */
   #readFloat32(path: string, slab: Slab | undefined, role: string): Float32Array {
-    const s = slab ?? this.#whole(path);
-    const n = s.count.reduce((a, b) => a * b, 1);
-    let buffer = this.#float32.get(role);
-    if (buffer === undefined || buffer.length < n) this.#float32.set(role, (buffer = new Float32Array(n)));
-    const target = buffer.subarray(0, n);
-    const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
-    this.bytesRead += values.byteLength;
-    return values;
+    return this.#readSlab(path, slab, role, this.#float32, (n) => new Float32Array(n));
   }
 
   /** A slab (default: the whole dataset) of an int64 dataset, in the role's buffer. */
   #readInt64(path: string, slab: Slab | undefined, role: string): BigInt64Array {
+    return this.#readSlab(path, slab, role, this.#int64, (n) => new BigInt64Array(n));
+  }
+
+  #readSlab<T extends Float32Array | BigInt64Array>(path: string, slab: Slab | undefined, role: string, buffers: Map<string, T>, make: (n: number) => T): T {
     const s = slab ?? this.#whole(path);
     const n = s.count.reduce((a, b) => a * b, 1);
-    let buffer = this.#int64.get(role);
-    if (buffer === undefined || buffer.length < n) this.#int64.set(role, (buffer = new BigInt64Array(n)));
-    const target = buffer.subarray(0, n);
+    let buffer = buffers.get(role);
+    if (buffer === undefined || buffer.length < n) buffers.set(role, (buffer = make(n)));
+    const target = buffer.subarray(0, n) as T;
     const values = this.#options.timer.timeSync("read", () => this.#reader.readInto(path, s.start, s.count, target));
     this.bytesRead += values.byteLength;
     return values;
@@ -189,11 +177,11 @@ class ContentCheck {
       const slab: Slab = { start: trim([s, z, y, 0], naxis), count: trim([1, 1, h, width], naxis) };
       if (into !== undefined) {
         const band = into.subarray(y * width, (y + h) * width);
-        this.#options.timer.timeSync("read", () => this.#reader.readInto("0/DATA", slab.start, slab.count, band));
+        this.#options.timer.timeSync("read", () => this.#reader.readInto(this.#layout.data.path, slab.start, slab.count, band));
         this.bytesRead += band.byteLength;
         use(band, y * width, slab);
       } else {
-        use(this.#readFloat32("0/DATA", slab, "data"), y * width, slab);
+        use(this.#readFloat32(this.#layout.data.path, slab, "data"), y * width, slab);
       }
     }
   }
@@ -222,25 +210,17 @@ class ContentCheck {
 
   async planes(): Promise<void> {
     const layout = this.#layout;
-    const { depth, stokes } = layout.shape;
+    const { depth } = layout.shape;
     const naxis = this.#naxis;
-    const planeSize = this.#planeSize;
     const bins = layout.numBins;
     const image = this.#options.image;
-    const slots = pipelineSlots(this.#pool.threads) + 1;
-    const planeBuffer = new SharedArrayBuffer(slots * planeSize * 4);
-    const planesView = new Float32Array(planeBuffer);
-    const resultStride = Math.ceil(planeResultBytes(layout) / 8) * 8;
-    const results = new SharedArrayBuffer(slots * resultStride);
     // Integer and float32 data are decoded on the workers, in place, as the converter does.
-    const raw: PlaneTask["raw"] =
-      image !== undefined && Math.abs(image.info.bitpix) <= 32 && image.hasRawPlanes
-        ? { bitpix: image.info.bitpix, bscale: image.info.bscale, bzero: image.info.bzero, blank: image.info.blank?.toString() }
-        : undefined;
+    const raw = image === undefined ? undefined : rawDecoding(image);
+    const fitsPlane = image === undefined ? undefined : fitsPlaneReader(image, raw, this.#options.timer);
     const histPath = "0/Statistics/XY/HISTOGRAM";
 
-    const finish = (done: { p: number; slot: number; stats: PlaneStats }): void => {
-      const { p, slot, stats } = done;
+    const finish = (done: PlaneDone): void => {
+      const { p, stats, values: plane, results: views } = done;
       const s = Math.floor(p / depth);
       const z = p % depth;
       this.#min[p] = stats.min;
@@ -248,11 +228,9 @@ class ContentCheck {
       this.#sum[p] = stats.sum;
       this.#sumSq[p] = stats.sumSq;
       this.#nanCount[p] = stats.nanCount;
-      const plane = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
-      if (image !== undefined && this.#wanted("0/DATA")) {
-        this.#dataBands(s, z, (band, offset, slab) => this.#compare(() => compareBits(this.#diffs, "0/DATA", slab, plane.subarray(offset, offset + band.length), band)));
+      if (image !== undefined && this.#wanted(layout.data.path)) {
+        this.#dataBands(s, z, (band, offset, slab) => this.#compare(() => compareBits(this.#diffs, layout.data.path, slab, plane.subarray(offset, offset + band.length), band)));
       }
-      const views = planeResultViews(layout, results, slot * resultStride);
       if (this.#wanted(histPath)) {
         const slab: Slab = { start: trim([s, z, 0], naxis - 1), count: trim([1, 1, bins], naxis - 1) };
         const found = this.#readInt64(histPath, slab, "histogram");
@@ -269,32 +247,24 @@ class ContentCheck {
     };
 
     this.#progress("planes", 0); // the stage starts (a line of its own in a log file)
-    const pipeline = new OrderedPipeline<{ p: number; slot: number; stats: PlaneStats }>(slots, finish);
-    try {
-      for (let p = 0; p < stokes * depth; p++) {
-        this.#options.signal?.throwIfAborted();
-        await pipeline.reserve();
-        const slot = p % slots;
-        if (image === undefined) {
-          const into = planesView.subarray(slot * planeSize, (slot + 1) * planeSize);
+    await runPlanePass({
+      pool: this.#pool,
+      layout,
+      ...planeRing(layout, this.#buffers.planeSlots),
+      raw,
+      // From the FITS file when there is one, else DATA itself.
+      read: async (p, into) => {
+        if (fitsPlane === undefined) {
           this.#dataBands(Math.floor(p / depth), p % depth, () => undefined, into);
-        } else if (raw !== undefined) {
-          await this.#options.timer.time("read", () => image.readRawPlanes(p, 1, new Uint8Array(planeBuffer, slot * planeSize * 4, image.planeBytes)));
-          this.#fitsBytes += image.planeBytes;
         } else {
-          await this.#options.timer.time("read", () => image.readPlanes(p, 1, planesView, slot * planeSize));
-          this.#fitsBytes += image.planeBytes;
+          await fitsPlane(p, into);
+          this.#fitsBytes += image!.planeBytes;
         }
-        const work = this.#pool.runPlane(
-          { kind: "plane", shape: layout.shape, plane: { buffer: planeBuffer, offset: slot * planeSize }, raw, results: { buffer: results, byteOffset: slot * resultStride } },
-          this.#options.signal,
-        );
-        pipeline.push(work.then((stats) => ({ p, slot, stats })));
-      }
-      await pipeline.drain();
-    } finally {
-      await pipeline.settle();
-    }
+      },
+      finish,
+      signal: this.#options.signal,
+      cancelUnits: true,
+    });
   }
 
   // -- 2. XY and XYZ statistics ----------------------------------------------------------------
@@ -336,19 +306,6 @@ class ContentCheck {
 
   // -- 3. windows: Z statistics, swizzled data, XYZ histograms -------------------------------------
 
-  /** Windows 512 wide (DATA's chunks) or narrower, as tall as each slot's share of the budget allows. */
-  #windowsOf(slots: number): Window[] {
-    const { width, height, depth } = this.#layout.shape;
-    const pixels = Math.max(1, Math.floor(this.#options.windowBytes / slots / (depth * 4)));
-    const ww = Math.min(width, 512, pixels);
-    const wh = Math.min(height, Math.max(1, Math.floor(pixels / ww)));
-    const windows: Window[] = [];
-    for (let y = 0; y < height; y += wh) {
-      for (let x = 0; x < width; x += ww) windows.push({ x, y, width: Math.min(ww, width - x), height: Math.min(wh, height - y) });
-    }
-    return windows;
-  }
-
   async windows(xyz: readonly PlaneStats[]): Promise<void> {
     const layout = this.#layout;
     if (!layout.hasDepth) return;
@@ -364,19 +321,15 @@ class ContentCheck {
     if (!anything()) return;
     this.#progress("tiles", 0);
 
-    const slots = pipelineSlots(this.#pool.threads);
-    const capacity = windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);
-    const inputs = Array.from({ length: slots }, () => new SharedArrayBuffer(depth * capacity * 4));
-    const outputs = Array.from({ length: slots }, () => new SharedArrayBuffer(windowOutputBytes(depth, capacity)));
+    const plan = this.#buffers.windows!;
+    const { capacity } = plan;
+    const inputs = windowInputBuffers(plan, depth);
+    const outputs = windowOutputBuffers(plan, depth);
     const histograms = new Float64Array(stokes * bins);
 
     for (let s = 0; s < stokes; s++) {
-      const histogram = histograms.subarray(s * bins, (s + 1) * bins);
-      const finish = (done: { index: number; share: Float64Array }): void => {
-        for (let b = 0; b < bins; b++) histogram[b]! += done.share[b]!;
-        const w = windows[done.index]!;
-        const pixels = w.width * w.height;
-        const out = windowOutputViews(outputs[done.index % slots]!, depth, capacity, pixels);
+      const finish = (done: WindowDone): void => {
+        const { window: w, outputs: out } = done;
         const zSlab: Slab = { start: trim([s, w.y, w.x], naxis - 1), count: trim([1, w.height, w.width], naxis - 1) };
         const z = (name: string, expected: Float32Array): void => {
           if (!this.#wanted(zPath(name))) return;
@@ -398,36 +351,23 @@ class ContentCheck {
         }
         this.#progress("tiles", this.#windowBytes(w));
       };
-      const pipeline = new OrderedPipeline<{ index: number; share: Float64Array }>(slots, finish);
-      try {
-        for (let i = 0; i < windows.length; i++) {
-          this.#options.signal?.throwIfAborted();
-          await pipeline.reserve();
-          const w = windows[i]!;
-          const slot = i % slots;
-          const values = new Float32Array(inputs[slot]!, 0, depth * w.width * w.height);
-          this.#options.timer.timeSync("read", () => this.#reader.readInto("0/DATA", trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), values));
-          this.bytesRead += values.byteLength;
-          const work = this.#pool.runWindow(
-            {
-              kind: "window",
-              shape: layout.shape,
-              window: w,
-              values: { buffer: inputs[slot]!, offset: 0 },
-              gather: false,
-              xyzMin: xyz[s]!.min,
-              xyzMax: xyz[s]!.max,
-              numBins: bins,
-              out: { buffer: outputs[slot]!, capacity },
-            },
-            this.#options.signal,
-          );
-          pipeline.push(work.then((share) => ({ index: i, share })));
-        }
-        await pipeline.drain();
-      } finally {
-        await pipeline.settle();
-      }
+      const read = (w: Window, values: Float32Array): void => {
+        this.#options.timer.timeSync("read", () => this.#reader.readInto(layout.data.path, trim([s, 0, w.y, w.x], naxis), trim([1, depth, w.height, w.width], naxis), values));
+        this.bytesRead += values.byteLength;
+      };
+      await runWindowPass({
+        pool: this.#pool,
+        layout,
+        windows,
+        outputs,
+        capacity,
+        source: { kind: "read", inputs, read },
+        xyz: xyz[s]!,
+        histogram: histograms.subarray(s * bins, (s + 1) * bins),
+        finish,
+        signal: this.#options.signal,
+        cancelUnits: true,
+      });
     }
     if (this.#wanted(histPath)) {
       const slab: Slab = { start: trim([0, 0], naxis - 2), count: trim([stokes, bins], naxis - 2) };
