@@ -10,7 +10,7 @@ import { BEAMS_GROUP, beamDatasets } from "../schema/beams-layout.js";
 import type { Hdf5Writer } from "../hdf5/writer.js";
 import { axisPlanWarnings } from "../schema/axes.js";
 import { headerAttributes, type HeaderAttributes } from "../schema/header-attributes.js";
-import type { Layout } from "../schema/layout.js";
+import { PERMUTED_GROUP, statisticsPath, SWIZZLED_GROUP, type Layout, type StatisticsGroup } from "../schema/layout.js";
 import { CONVERTER_NAME, CONVERTER_VERSION } from "../version.js";
 import { DEFAULT_BATCH_BYTES } from "./defaults.js";
 import { trim, type Job } from "./job.js";
@@ -53,7 +53,7 @@ export function writeStructure(writer: Hdf5Writer, layout: Layout, image: FitsIm
       writer.writeSlab(d.path, origin, one, d.dtype === "int64" ? new BigInt64Array(1) : new Float32Array(1));
     }
   }
-  if (layout.hasDepth) writer.hardLink("0/SwizzledData", "0/PermutedData");
+  if (layout.hasDepth) writer.hardLink(SWIZZLED_GROUP, PERMUTED_GROUP);
   if (beams.table !== undefined) writeBeamTable(writer, beams.table, beams.tableHdu ?? 0, beams.representativeRow ?? -1);
 }
 
@@ -84,7 +84,7 @@ function writeBeamTable(writer: Hdf5Writer, table: BeamTable, hdu: number, media
 export function writePlaneResult(job: Job, stokes: number, channel: number, result: PlaneResult): void {
   const { layout, writer, scratch } = job;
   const { naxis } = layout.shape;
-  writer.writeSlab("0/Statistics/XY/HISTOGRAM", trim([stokes, channel, 0], naxis - 1), trim([1, 1, layout.numBins], naxis - 1), scratch.int64(result.histogram));
+  writer.writeSlab(statisticsPath("XY", "HISTOGRAM"), trim([stokes, channel, 0], naxis - 1), trim([1, 1, layout.numBins], naxis - 1), scratch.int64(result.histogram));
   layout.mipmaps.forEach((dataset, i) => {
     const level = layout.mipLevels[i]!;
     writer.writeSlab(dataset.path, trim([stokes, channel, 0, 0], naxis), trim([1, 1, level.height, level.width], naxis), result.mipmaps[i]!);
@@ -129,11 +129,11 @@ export function writeWindowOutputs(job: Job, stokes: number, w: Window, buffer: 
   writeRotation(job, stokes, w, out.swizzled);
   const start = trim([stokes, w.y, w.x], naxis - 1);
   const count = trim([1, w.height, w.width], naxis - 1);
-  writer.writeSlab("0/Statistics/Z/MIN", start, count, out.min);
-  writer.writeSlab("0/Statistics/Z/MAX", start, count, out.max);
-  writer.writeSlab("0/Statistics/Z/SUM", start, count, out.sum);
-  writer.writeSlab("0/Statistics/Z/SUM_SQ", start, count, out.sumSq);
-  writer.writeSlab("0/Statistics/Z/NAN_COUNT", start, count, out.nanCount);
+  writer.writeSlab(statisticsPath("Z", "MIN"), start, count, out.min);
+  writer.writeSlab(statisticsPath("Z", "MAX"), start, count, out.max);
+  writer.writeSlab(statisticsPath("Z", "SUM"), start, count, out.sum);
+  writer.writeSlab(statisticsPath("Z", "SUM_SQ"), start, count, out.sumSq);
+  writer.writeSlab(statisticsPath("Z", "NAN_COUNT"), start, count, out.nanCount);
 }
 
 /**
@@ -155,12 +155,12 @@ function writeRotation(job: Job, stokes: number, w: Window, swizzled: Float32Arr
 export function writeSummaryStatistics(job: Job, channels: ChannelStats, xyzHistograms: Float64Array[]): void {
   const { writer, layout } = job;
   const { stokes, depth } = layout.shape;
-  const put = (group: string, min: ArrayLike<number>, max: ArrayLike<number>, sum: ArrayLike<number>, sumSq: ArrayLike<number>, nan: ArrayLike<number>): void => {
-    writer.writeAll(`0/Statistics/${group}/MIN`, toFloat32(min));
-    writer.writeAll(`0/Statistics/${group}/MAX`, toFloat32(max));
-    writer.writeAll(`0/Statistics/${group}/SUM`, toFloat32(sum));
-    writer.writeAll(`0/Statistics/${group}/SUM_SQ`, toFloat32(sumSq));
-    writer.writeAll(`0/Statistics/${group}/NAN_COUNT`, toInt64(nan));
+  const put = (group: StatisticsGroup, min: ArrayLike<number>, max: ArrayLike<number>, sum: ArrayLike<number>, sumSq: ArrayLike<number>, nan: ArrayLike<number>): void => {
+    writer.writeAll(statisticsPath(group, "MIN"), toFloat32(min));
+    writer.writeAll(statisticsPath(group, "MAX"), toFloat32(max));
+    writer.writeAll(statisticsPath(group, "SUM"), toFloat32(sum));
+    writer.writeAll(statisticsPath(group, "SUM_SQ"), toFloat32(sumSq));
+    writer.writeAll(statisticsPath(group, "NAN_COUNT"), toInt64(nan));
   };
   put("XY", channels.min, channels.max, channels.sum, channels.sumSq, channels.nanCount);
   if (!layout.hasDepth) return;
@@ -168,7 +168,7 @@ export function writeSummaryStatistics(job: Job, channels: ChannelStats, xyzHist
   put("XYZ", xyz.map((x) => x.min), xyz.map((x) => x.max), xyz.map((x) => x.sum), xyz.map((x) => x.sumSq), xyz.map((x) => x.nanCount));
   const hist = new Float64Array(stokes * layout.numBins);
   xyzHistograms.forEach((h, s) => hist.set(h, s * layout.numBins));
-  writer.writeAll("0/Statistics/XYZ/HISTOGRAM", toInt64(hist));
+  writer.writeAll(statisticsPath("XYZ", "HISTOGRAM"), toInt64(hist));
 }
 
 /**

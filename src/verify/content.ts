@@ -17,7 +17,7 @@ import type { FitsImage } from "../fits/image.js";
 import type { Hdf5Reader } from "../hdf5/reader.js";
 import { combineChannelStats } from "../kernels/combine.js";
 import type { PlaneStats } from "../kernels/plane-stats.js";
-import type { Layout } from "../schema/layout.js";
+import { STAT_NAMES, statisticsPath, type Layout, type StatisticsGroup, type StatName } from "../schema/layout.js";
 import { planeRing, verifyBuffers, windowInputBuffers, windowOutputBuffers, type PassBuffers } from "../engine/buffers.js";
 import { trim, type Timer } from "../engine/job.js";
 import { fitsPlaneReader, rawDecoding, runPlanePass, runWindowPass, type PlaneDone, type WindowDone } from "../engine/passes.js";
@@ -217,7 +217,7 @@ class ContentCheck {
     // Integer and float32 data are decoded on the workers, in place, as the converter does.
     const raw = image === undefined ? undefined : rawDecoding(image);
     const fitsPlane = image === undefined ? undefined : fitsPlaneReader(image, raw, this.#options.timer);
-    const histPath = "0/Statistics/XY/HISTOGRAM";
+    const histPath = statisticsPath("XY", "HISTOGRAM");
 
     const finish = (done: PlaneDone): void => {
       const { p, stats, values: plane, results: views } = done;
@@ -289,10 +289,10 @@ class ContentCheck {
     return xyz;
   }
 
-  #compareStats(group: string, dims: number[], min: Float32Array, max: Float32Array, sum: Float64Array, sumSq: Float64Array, nanCount: Float64Array): void {
+  #compareStats(group: StatisticsGroup, dims: number[], min: Float32Array, max: Float32Array, sum: Float64Array, sumSq: Float64Array, nanCount: Float64Array): void {
     const whole: Slab = { start: dims.map(() => 0), count: dims };
-    const values = (name: string, expected: Float32Array): void => {
-      const path = `0/Statistics/${group}/${name}`;
+    const values = (name: StatName, expected: Float32Array): void => {
+      const path = statisticsPath(group, name);
       if (this.#wanted(path)) compareValues(this.#diffs, path, whole, expected, this.#readFloat32(path, undefined, "statistics"));
     };
     values("MIN", min);
@@ -300,7 +300,7 @@ class ContentCheck {
     // The float64 sums stored as float32, rounded to nearest (as the converter stores them).
     values("SUM", Float32Array.from(sum));
     values("SUM_SQ", Float32Array.from(sumSq));
-    const path = `0/Statistics/${group}/NAN_COUNT`;
+    const path = statisticsPath(group, "NAN_COUNT");
     if (this.#wanted(path)) compareCounts(this.#diffs, path, whole, nanCount, this.#readInt64(path, undefined, "statistics"));
   }
 
@@ -313,11 +313,11 @@ class ContentCheck {
     const naxis = this.#naxis;
     const bins = layout.numBins;
     const swizzledPath = layout.swizzled!.path;
-    const zPath = (name: string): string => `0/Statistics/Z/${name}`;
-    const histPath = "0/Statistics/XYZ/HISTOGRAM";
+    const zPath = (name: StatName): string => statisticsPath("Z", name);
+    const histPath = statisticsPath("XYZ", "HISTOGRAM");
     const windows = this.#windowList;
     const anything = (): boolean =>
-      [swizzledPath, histPath, ...["MIN", "MAX", "SUM", "SUM_SQ", "NAN_COUNT"].map(zPath)].some((p) => this.#wanted(p));
+      [swizzledPath, histPath, ...STAT_NAMES.map(zPath)].some((p) => this.#wanted(p));
     if (!anything()) return;
     this.#progress("tiles", 0);
 
@@ -331,7 +331,7 @@ class ContentCheck {
       const finish = (done: WindowDone): void => {
         const { window: w, outputs: out } = done;
         const zSlab: Slab = { start: trim([s, w.y, w.x], naxis - 1), count: trim([1, w.height, w.width], naxis - 1) };
-        const z = (name: string, expected: Float32Array): void => {
+        const z = (name: StatName, expected: Float32Array): void => {
           if (!this.#wanted(zPath(name))) return;
           const found = this.#readFloat32(zPath(name), zSlab, "z");
           this.#compare(() => compareValues(this.#diffs, zPath(name), zSlab, expected, found));
