@@ -3,6 +3,7 @@
  * The public API; the command line is a thin layer over it.
  */
 export { convert, type ConvertOptions, type ConvertReport, type Mode } from "./engine/convert.js";
+export { checksumPolicyOf, conversionSettings, sharedSettings, type ChecksumPolicy, type ConversionSettings, type SharedSettings, type SettingsInput } from "./engine/settings.js";
 export type { Progress, ProgressCallback, Stage } from "./engine/progress.js";
 export {
   predictMemory,

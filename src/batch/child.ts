@@ -21,7 +21,7 @@ async function run(job: BatchJob, signal: AbortSignal): Promise<JobResult> {
   if (job.skipVerified && existsSync(job.output)) {
     const { verifyFile } = await import("../verify/index.js");
     try {
-      const report = await verifyFile(job.output, job.input, { threads: job.threads, signal, ...(job.hdu !== undefined ? { hdu: job.hdu } : {}) });
+      const report = await verifyFile(job.output, job.input, { threads: job.settings.threads, signal, ...(job.settings.hdu !== undefined ? { hdu: job.settings.hdu } : {}) });
       if (report.ok) {
         const options = report.provenance?.options as { mode?: unknown } | undefined;
         const mode = options?.mode === "fast" || options?.mode === "slow" ? (options.mode as Mode) : undefined;
@@ -34,15 +34,8 @@ async function run(job: BatchJob, signal: AbortSignal): Promise<JobResult> {
     }
   }
   const { convert } = await import("../engine/convert.js");
-  const report = await convert(job.input, job.output, {
-    mode: job.mode,
-    threads: job.threads,
-    checksum: job.checksum,
-    ignoreChecksum: job.ignoreChecksum,
-    memoryLimit: job.memoryLimit,
-    ...(job.hdu !== undefined ? { hdu: job.hdu } : {}),
-    signal,
-  });
+  // The settings as the batch planned them, whole; the signal beside them.
+  const report = await convert(job.input, job.output, { ...job.settings, signal });
   const warnings = report.warnings.length > 0 ? `${report.warnings.length} warning${report.warnings.length > 1 ? "s" : ""}` : undefined;
   return {
     status: "converted",

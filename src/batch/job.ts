@@ -3,22 +3,19 @@
  * what comes back. Plain data: it travels over the child process's IPC channel.
  */
 import type { Mode } from "../engine/defaults.js";
-import type { HduSelector } from "../fits/hdu.js";
+import type { ConversionSettings } from "../engine/settings.js";
 
 export interface BatchJob {
   readonly input: string;
   readonly output: string;
-  /** The mode chosen when the batch was planned (by the automatic rules, or requested). */
-  readonly mode: Mode;
-  readonly threads: number;
   /** Check an existing output with `verify` first, and keep it when it passes. */
   readonly skipVerified: boolean;
-  /** As the converter's options of the same names. */
-  readonly checksum?: boolean;
-  readonly ignoreChecksum?: boolean;
-  readonly memoryLimit?: number;
-  /** The HDU to convert (absent: the first image), and to verify an existing output against. */
-  readonly hdu?: HduSelector;
+  /**
+   * The conversion's settings, whole (src/engine/settings.ts): the batch's shared settings (HDU,
+   * checksum policy, kernels, …) with the mode chosen when the batch was planned, the threads
+   * and the memory limit of this conversion.
+   */
+  readonly settings: ConversionSettings & { readonly mode: Mode; readonly threads: number };
 }
 
 export type JobStatus = "converted" | "skipped" | "failed";

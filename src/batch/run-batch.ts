@@ -4,6 +4,8 @@
  * of the threads. A failure fails only its input; the report lists every input in the batch's
  * order. Outputs that exist and pass verify are kept (unless told otherwise).
  */
+import { OptionError } from "../config/option-error.js";
+import { conversionSettings, sharedSettings, type SharedSettingsInput } from "../engine/settings.js";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +21,12 @@ import { planBatch, type PlannedConversion } from "./plan-batch.js";
 import { ProcessPool, type ConversionOutcome, type ConversionProcess } from "./process-pool.js";
 import { nextToStart, SMALL_INPUT_BYTES, threadsFor } from "./schedule.js";
 
-export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "cgroupPaths" | "freeMemory"> {
+/**
+ * A batch's options: its own (output folder, mode rule, threads and memory of the whole batch,
+ * side by side), the settings it gives every conversion (SharedSettingsInput: HDU, checksum
+ * policy, kernels, tile and batch sizes; src/engine/settings.ts), and the hooks.
+ */
+export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "cgroupPaths" | "freeMemory">, SharedSettingsInput {
   /** Folder of the outputs (created if missing); runBatch needs it. */
   outDir?: string;
   /** "fast" or "slow" for every input; "auto" (the default): chosen per input. */
@@ -35,9 +42,6 @@ export interface BatchOptions extends Pick<ResourceOptions, "env" | "rcFile" | "
   memoryLimit?: number;
   /** Keep an output that exists and passes verify (default true); false converts every input again. */
   skipVerified?: boolean;
-  checksum?: boolean;
-  ignoreChecksum?: boolean;
-  hdu?: HduSelector;
   /** Called when a conversion starts and when it ends. */
   onEvent?: (event: BatchEvent) => void;
   /** Stops the batch: running conversions are interrupted (SIGTERM; SIGINT or SIGHUP when that is the abort's reason), none other starts. */
@@ -96,6 +100,8 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
   const started = performance.now();
   // Before anything is written: no conversion may write or remove one of the inputs.
   refuseOutputsOnInputs(inputs);
+  // The settings every conversion gets, whole; each adds its mode, threads and memory limit.
+  const shared = sharedSettings(options);
   const childScript = options.childScript ?? fileURLToPath(new URL("./child.js", import.meta.url));
   if (!existsSync(childScript)) throw new BatchError(`${childScript}: the conversion process's script is missing (batch runs from the built package)`);
   const resources = resolveResources({ ...options, threads: options.threads });
@@ -161,13 +167,8 @@ export async function runConversions(inputs: readonly BatchInput[], options: Bat
     const batchJob: BatchJob = {
       input: conversion.input,
       output: conversion.output,
-      mode: conversion.mode!,
-      threads: job.threads,
       skipVerified: options.skipVerified !== false,
-      ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
-      ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
-      ...(resources.limit !== undefined ? { memoryLimit: resources.limit.bytes } : {}),
-      ...(options.hdu !== undefined ? { hdu: options.hdu } : {}),
+      settings: { ...shared, ...conversionSettings({ memoryLimit: resources.limit?.bytes }), mode: conversion.mode!, threads: job.threads },
     };
     options.onEvent?.({ kind: "start", index: job.index, total, conversion, threads: job.threads });
     const predictedBytes = Math.max(job.predictedBytes, worker.highWater);

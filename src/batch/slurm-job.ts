@@ -3,6 +3,7 @@
  * output folder) and, with `--submit`, submit it with sbatch; and `batch --array-task`: what
  * one array task runs, picking its inputs from the manifest by SLURM_ARRAY_TASK_ID.
  */
+import { CHECKSUM_POLICIES, sharedSettings, type ChecksumPolicy, type SharedSettingsInput } from "../engine/settings.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,16 +21,14 @@ export class SlurmError extends Error {
   readonly code = "SLURM";
 }
 
-export interface SlurmJobOptions extends Omit<SlurmOptions, "logDir" | "jobName"> {
+/** The job's own options, and the settings its tasks give every conversion (HDU, checksum policy, kernels, …). */
+export interface SlurmJobOptions extends Omit<SlurmOptions, "logDir" | "jobName">, SharedSettingsInput {
   readonly outDir: string;
   /** Default: <outDir>/logs. */
   readonly logDir?: string;
   /** Default: fits2idia. */
   readonly jobName?: string;
   readonly skipVerified?: boolean;
-  readonly checksum?: boolean;
-  readonly ignoreChecksum?: boolean;
-  readonly hdu?: HduSelector;
 }
 
 export interface SlurmJob {
@@ -80,9 +79,8 @@ export async function writeSlurmJob(paths: readonly string[], options: SlurmJobO
     manifestVersion: 1,
     created: created.toISOString(),
     skipVerified: options.skipVerified !== false,
-    ...(options.checksum !== undefined ? { checksum: options.checksum } : {}),
-    ...(options.ignoreChecksum !== undefined ? { ignoreChecksum: options.ignoreChecksum } : {}),
-    ...(options.hdu !== undefined ? { hdu: options.hdu } : {}),
+    // The settings every conversion of the job gets, whole (src/engine/settings.ts).
+    ...sharedSettings(options),
     tasks: plan.tasks,
   };
   writeWhole(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -136,6 +134,11 @@ export function readManifest(path: string): Manifest {
   if (manifest.hdu !== undefined && !isHduSelector(manifest.hdu)) {
     throw new SlurmError(`${path}: the manifest's hdu is malformed (an index, or an EXTNAME with an optional EXTVER)`);
   }
+  // A manifest written before the checksum policy has the two booleans: both are read.
+  const checksum = manifest.checksum as unknown;
+  if (checksum !== undefined && typeof checksum !== "boolean" && !CHECKSUM_POLICIES.includes(checksum as ChecksumPolicy)) {
+    throw new SlurmError(`${path}: the manifest's checksum is malformed ("fail", "warn" or "skip")`);
+  }
   manifest.tasks.forEach((task, i) => {
     const ok =
       Array.isArray(task?.inputs) &&
@@ -161,9 +164,8 @@ export async function runArrayTask(manifestPath: string, options: Pick<BatchOpti
       env,
       jobs: 1,
       skipVerified: manifest.skipVerified,
-      ...(manifest.checksum !== undefined ? { checksum: manifest.checksum } : {}),
-      ...(manifest.ignoreChecksum !== undefined ? { ignoreChecksum: manifest.ignoreChecksum } : {}),
-      ...(manifest.hdu !== undefined ? { hdu: manifest.hdu } : {}),
+      // The job's settings, whole, as the manifest carries them.
+      ...sharedSettings(manifest),
     },
   );
 }

@@ -8,6 +8,7 @@
  * the tasks are put in classes of equal memory, and the job is submitted once per class with
  * `--array=<that class's tasks> --mem=<its memory>`: every task asks for what it needs.
  */
+import type { SharedSettingsInput } from "../engine/settings.js";
 import type { Mode } from "../engine/defaults.js";
 import type { MemoryPrediction } from "../engine/memory.js";
 import type { HduSelector } from "../fits/hdu.js";
@@ -233,15 +234,14 @@ export function sbatchScript(plan: SlurmPlan, options: SlurmOptions, context: Sc
 }
 
 /** The manifest a task reads: its inputs, outputs and modes, by SLURM_ARRAY_TASK_ID. */
-export interface Manifest {
+export interface Manifest extends SharedSettingsInput {
   readonly tool: "fits2idia-ts";
   readonly manifestVersion: 1;
   readonly created: string;
   /** Keep outputs that exist and pass verify. */
   readonly skipVerified: boolean;
-  readonly checksum?: boolean;
-  readonly ignoreChecksum?: boolean;
-  /** The HDU to convert in every input (`--hdu`); absent: the first image. */
-  readonly hdu?: HduSelector;
   readonly tasks: readonly SlurmTask[];
+  // Beside these, the settings every conversion gets (src/engine/settings.ts SharedSettings:
+  // hdu, checksum policy, kernels, tileSize, batchBytes), written whole; a manifest of an
+  // earlier version may hold `checksum: true | false` and `ignoreChecksum` instead of the policy.
 }

@@ -3,6 +3,7 @@
  * runArrayTask, printed. Exit 0 when every input was converted or kept, 1 otherwise (or after
  * `Error: <message>. Aborting.` when the batch cannot start), 130 / 143 when interrupted.
  */
+import { sharedSettings } from "../engine/settings.js";
 import { formatGB } from "../config/size.js";
 import { parseBatchArgs, type BatchArgs } from "./batch-args.js";
 import { onBrokenPipe } from "./broken-pipe.js";
@@ -84,9 +85,8 @@ async function onThisNode(args: BatchArgs, io: CliIo): Promise<number> {
             ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
             ...(args.memoryLimit !== undefined ? { memoryLimit: args.memoryLimit } : {}),
             skipVerified: !args.force,
-            ...(args.hdu !== undefined ? { hdu: args.hdu } : {}),
-            ...(args.checksum !== undefined ? { checksum: args.checksum } : {}),
-            ...(args.ignoreChecksum !== undefined ? { ignoreChecksum: args.ignoreChecksum } : {}),
+            // The settings every conversion gets, whole (src/engine/settings.ts).
+            ...sharedSettings(args),
           });
   } finally {
     for (const name of INTERRUPT_SIGNALS) process.off(name, handlers[name]);
@@ -127,9 +127,8 @@ async function slurm(args: BatchArgs, io: CliIo): Promise<number> {
     ...(options.logDir !== undefined ? { logDir: options.logDir } : {}),
     ...(options.jobName !== undefined ? { jobName: options.jobName } : {}),
     ...(options.maxRunning !== undefined ? { maxRunning: options.maxRunning } : {}),
-    ...(args.hdu !== undefined ? { hdu: args.hdu } : {}),
-    ...(args.checksum !== undefined ? { checksum: args.checksum } : {}),
-    ...(args.ignoreChecksum !== undefined ? { ignoreChecksum: args.ignoreChecksum } : {}),
+    // The settings every conversion of the job gets, whole (src/engine/settings.ts).
+    ...sharedSettings(args),
   });
   const inputs = job.plan.tasks.reduce((n, t) => n + t.inputs.length, 0);
   const lines = [`Wrote ${job.script} (a job array of ${job.plan.tasks.length} task${job.plan.tasks.length === 1 ? "" : "s"} for ${inputs} input${inputs === 1 ? "" : "s"}) and ${job.manifest}.`];

@@ -2,6 +2,7 @@
  * The `fits2idia-ts` command, as a function of its arguments and streams: a thin layer over
  * the library API (convert, predictMemory, resolveResources, chooseMode).
  */
+import { conversionSettings } from "../engine/settings.js";
 import { predictMemory } from "../engine/memory.js";
 import { chooseMode, MemoryLimitError, type ModeChoice } from "../engine/mode-choice.js";
 import { resolveResources } from "../engine/plan.js";
@@ -90,14 +91,9 @@ async function runConversion(args: CliArgs, input: FitsInput, io: CliIo): Promis
     await checkAddressSpaceFirst(args, io.env);
     const { convert } = await import("../engine/convert.js");
     const report = await convert(input, output, {
-      mode: args.mode ?? "auto",
-      memoryLimit: args.memoryLimit,
-      threads: args.threads,
+      // The settings the command line gave, whole (src/engine/settings.ts); the hooks beside them.
+      ...conversionSettings({ ...args, mode: args.mode ?? "auto" }),
       env: io.env,
-      hdu: args.hdu,
-      checksum: args.checksum,
-      ignoreChecksum: args.ignoreChecksum,
-      ...(args.kernels !== undefined ? { kernels: args.kernels } : {}),
       onPlan: printer
         ? (plan) => {
             printer.line(modeLine(plan));

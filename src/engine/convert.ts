@@ -10,15 +10,15 @@
 import { statSync, type Stats } from "node:fs";
 import { checksumError } from "../fits/checksum.js";
 import { FitsImage } from "../fits/image.js";
+import { checksumPolicyOf, type SettingsInput } from "./settings.js";
 import { readImageBeams } from "../fits/image-beams.js";
-import type { HduSelector } from "../fits/hdu.js";
 import type { FitsInput } from "../fits/source.js";
 import { openWriter, type Hdf5Writer } from "../hdf5/writer.js";
 import { layoutOf } from "../schema/layout.js";
 import { loadH5WithinAddressSpace } from "./hdf5-address-space.js";
 import type { Mode } from "./defaults.js";
 import { convertFast } from "./fast-mode.js";
-import { resolveKernels, type KernelsChoice, type KernelsRequest } from "./kernel-set.js";
+import { resolveKernels, type KernelsChoice } from "./kernel-set.js";
 import { Timer, type Job } from "./job.js";
 import { OutputFile } from "./output-file.js";
 import { writeStructure } from "./output-writes.js";
@@ -31,52 +31,25 @@ import { ConversionScratch } from "./stats-store.js";
 
 export type { Mode };
 
-export interface ConvertOptions {
-  /**
-   * "fast" (one stokes of the cube in memory), "slow" (one plane at a time) or "auto" (the
-   * default): fast mode when its predicted memory fits in the memory available, else slow.
-   */
-  mode?: Mode | "auto";
-  /** The older spelling of `mode`: true ⇒ slow, false ⇒ fast (absent: `mode` decides). */
-  slow?: boolean;
-  /**
-   * The run's memory limit in bytes (0 = none): a mode predicted above it is refused, and it
-   * is the memory taken as available. The administrator's rc file still applies (the lower wins).
-   */
-  memoryLimit?: number;
-  /** Threads (default: SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else the available parallelism). */
-  threads?: number;
+/**
+ * The options of `convert`: the conversion's settings (src/engine/settings.ts: mode, memory
+ * limit, threads, HDU, checksum policy, kernels, tile and batch sizes — plain data, recorded in
+ * the provenance as given), their older spellings (`slow`, `checksum: true | false`,
+ * `ignoreChecksum`), and the hooks beside them.
+ */
+export interface ConvertOptions extends SettingsInput {
   /** Environment for Slurm, OpenMP and FITS2IDIA_RC variables (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** The administrator's rc file (default: FITS2IDIA_RC, else /etc/fits2idiarc); false: none. */
   rcFile?: string | false;
   /** Called once the mode is chosen, before any output is created. */
   onPlan?: (plan: ConversionPlan) => void;
-  /** The HDU to convert (overrides a `[..]` suffix of the input path). */
-  hdu?: HduSelector;
   /** Called as units of work complete. */
   onProgress?: ProgressCallback;
   /** Called for each warning (header values kept as text, shortened strings, …). */
   onWarning?: (message: string) => void;
   /** Cancels the conversion: no output and no temporary file are left. */
   signal?: AbortSignal;
-  /** Square window size of the slow mode's tile pass (default: 512 wide, as tall as 128 MiB allows, at most 512). */
-  tileSize?: number;
-  /** Upper bound of the bytes of one buffer in fast mode's batches (default 64 MiB). */
-  batchBytes?: number;
-  /**
-   * Verify the input's CHECKSUM and DATASUM keywords, when present, while reading (default
-   * true); false skips the verification.
-   */
-  checksum?: boolean;
-  /** A CHECKSUM or DATASUM mismatch is a warning rather than an error (default false). */
-  ignoreChecksum?: boolean;
-  /**
-   * The numerical kernels: "native" (the C++ addon; an error when it is not available), "js"
-   * (TypeScript), or "auto" (native when the addon loads). Default: FITS2IDIA_KERNELS, else
-   * "auto". The output does not depend on it.
-   */
-  kernels?: KernelsRequest;
 }
 
 export interface ConvertReport {
@@ -143,7 +116,8 @@ export async function convert(input: FitsInput, output: string, options: Convert
     options.onWarning?.(message);
   };
 
-  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: options.checksum !== false, hash: true, onWarning: warn });
+  const checksum = checksumPolicyOf(options);
+  const image = await FitsImage.open(input, { hdu: options.hdu, checksum: checksum !== "skip", hash: true, onWarning: warn });
   const inputName = typeof input === "string" ? input : image.path;
   const out = new OutputFile(output);
   let writer: Hdf5Writer | undefined;
@@ -193,9 +167,9 @@ export async function convert(input: FitsInput, output: string, options: Convert
 
     signal?.throwIfAborted();
     // The data read above was summed as it came: only the padding is read now.
-    if (options.checksum !== false && image.hasChecksums) {
+    if (checksum !== "skip" && image.hasChecksums) {
       const result = await timer.time("read", () => image.verifyChecksums());
-      if (result.problems.length > 0 && !options.ignoreChecksum) throw checksumError(result, image.path);
+      if (result.problems.length > 0 && checksum === "fail") throw checksumError(result, image.path);
       if (result.problems.length > 0) warn(`${checksumError(result, image.path).describe()}; converted anyway`);
     }
     // Provenance on the root group. The input was hashed as it was read: only the bytes the

@@ -4,6 +4,7 @@
  * gathered from the image and the input, as the root attributes of the schema's provenance
  * table (src/schema/provenance.ts, which also reads them back for `verify`).
  */
+import { checksumPolicyOf, conversionSettings } from "./settings.js";
 import type { Stats } from "node:fs";
 import { resolve } from "node:path";
 import type { FitsImage } from "../fits/image.js";
@@ -92,5 +93,9 @@ export function conversionOptions(input: string, output: string, options: Conver
     rcFile: options.rcFile ?? null,
     tileSize: options.tileSize ?? null,
     batchBytes: options.batchBytes ?? null,
+    checksum: checksumPolicyOf(options),
+    // The settings whole, as the run had them (src/engine/settings.ts): what a batch task or a
+    // caller would pass again to convert the same way.
+    settings: conversionSettings(options),
   };
 }
